@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/* arch.h: what the generic VM code asks of the guest architecture. Exactly one
+ * arch/<arch>/ directory is linked into a binary (guest arch = host arch). */
+#pragma once
+
+#include <stdint.h>
+#include <stdio.h>
+
+#if defined(__x86_64__)
+#include "arch/x86_64/regs.h"
+#elif defined(__aarch64__)
+#include "arch/aarch64/regs.h"
+#else
+#error "smolvm supports x86_64 and aarch64 hosts"
+#endif
+
+struct vm;
+struct vcpu;
+
+/* Adds guest RAM regions for vm->cfg->mem_size to vm->mem (with the arch's holes). */
+int arch_setup_memory(struct vm *vm);
+/* Creates the platform devices (console UART, exit/reset ports, ...). */
+int arch_vm_init(struct vm *vm);
+/* Loads the kernel named in the config (or the built-in guest) and prepares boot data. */
+int arch_load_kernel(struct vm *vm);
+/* Puts @vcpu in its boot state (entry point, mode, registers). */
+int arch_vcpu_reset(struct vcpu *vcpu);
+/* Writes a register dump of @r to @out. */
+void arch_dump_regs(const struct arch_regs *r, FILE *out);
+/* Program counter of @r and the Capstone arch/mode to disassemble code there. */
+uint64_t arch_regs_pc(const struct arch_regs *r);
+void arch_capstone_mode(const struct arch_regs *r, int *cs_arch, int *cs_mode);

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: MIT
+/* config.c: validation of user-supplied values (sizes, memory limits). */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+
+#include "log.h"
+
+int config_parse_size(const char *s, uint64_t *out)
+{
+	unsigned shift = 20; /* a bare number is MiB, as with QEMU and kvmtool */
+	unsigned long long n;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)s[0]))
+		return -EINVAL;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (*end) {
+		switch (toupper((unsigned char)*end)) {
+		case 'K': shift = 10; break;
+		case 'M': shift = 20; break;
+		case 'G': shift = 30; break;
+		case 'T': shift = 40; break;
+		default: return -EINVAL;
+		}
+		end++;
+		/* Accept "64M", "64MB", "64MiB". */
+		if (*end == 'i' || *end == 'I')
+			end++;
+		if (*end == 'b' || *end == 'B')
+			end++;
+		if (*end)
+			return -EINVAL;
+	}
+	if (n == 0)
+		return -EINVAL;
+	if (n > (UINT64_MAX >> shift))
+		return -ERANGE;
+	n <<= shift;
+	if (n & 0xfff)
+		return -EINVAL;
+	*out = n;
+	return 0;
+}
+
+int config_check_mem(uint64_t size, uint64_t host_ram)
+{
+	if (size < CONFIG_MIN_MEM) {
+		pr_err("memory size %llu KiB is too small: smolvm needs at least %llu MiB",
+		       (unsigned long long)(size >> 10), CONFIG_MIN_MEM >> 20);
+		return -ERANGE;
+	}
+	if (host_ram && size > host_ram) {
+		pr_err("memory size %llu MiB exceeds the host's %llu MiB of RAM",
+		       (unsigned long long)(size >> 20), (unsigned long long)(host_ram >> 20));
+		return -ERANGE;
+	}
+	return 0;
+}

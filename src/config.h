@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/* config.h: the VM configuration built from the command line. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/compiler.h"
+
+struct vm_config {
+	const char *kernel_path; /* NULL: the built-in guest */
+	const char *initrd_path;
+	const char *cmdline;
+	uint64_t mem_size;
+	unsigned nr_cpus;
+	bool trace;   /* one line per exit on stderr */
+	bool timings; /* boot timeline on stderr at exit */
+	bool stats;   /* exit statistics on stderr at exit */
+};
+
+#define CONFIG_DEFAULT_MEM (256ull << 20)
+#define CONFIG_MIN_MEM     (2ull << 20)
+
+/* Parses "64M", "1G", "512" (MiB), "65536K", "2T". Refuses 0, garbage, overflow and sizes
+ * that are not a multiple of 4 KiB. Returns 0 or -EINVAL / -ERANGE. */
+int __must_check config_parse_size(const char *s, uint64_t *out);
+
+/* Checks a memory size against smolvm's minimum and the host: returns 0 or -ERANGE and
+ * logs one message naming the limit. */
+int __must_check config_check_mem(uint64_t size, uint64_t host_ram);

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/* console.h: the host side of the guest console: output to a file descriptor as bytes
+ * arrive, input from another one through a reader thread and a ring buffer. */
+#pragma once
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/compiler.h"
+
+struct console;
+
+/* @first_output, if not NULL, receives the time of the first byte written. */
+struct console *console_create(int in_fd, int out_fd, _Atomic uint64_t *first_output);
+/* Starts the input thread. @notify(ctx) runs on that thread after new bytes arrive. */
+int __must_check console_start_input(struct console *con, void (*notify)(void *ctx), void *ctx);
+void console_destroy(struct console *con);
+
+/* Writes all of @buf to the output (retrying short writes). */
+void console_write(struct console *con, const void *buf, size_t len);
+/* True if console_read_byte() would return a byte. */
+bool console_has_input(struct console *con);
+/* The next input byte, or -1 if none is buffered. */
+int console_read_byte(struct console *con);
+/* Queues bytes as if they came from the input fd (loopback, tests). */
+void console_push_input(struct console *con, const uint8_t *buf, size_t len);

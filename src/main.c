@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: MIT
+/* main.c: command line -> struct vm_config -> VM -> exit code. The only place that exits. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysinfo.h>
+
+#include "config.h"
+#include "debug/crash_report.h"
+#include "devices/debug_exit.h"
+#include "log.h"
+#include "vm.h"
+
+#ifndef SMOLVM_VERSION
+#define SMOLVM_VERSION "0.1.0"
+#endif
+
+enum exit_code {
+	EXIT_OK = 0,          /* guest powered off, rebooted or halted */
+	EXIT_GUEST_CRASH = 1, /* triple fault, entry failure, emulation failure (report on stderr) */
+	EXIT_USAGE = 2,       /* bad option or unusable kernel file */
+	EXIT_HOST = 3,        /* no /dev/kvm, out of memory, host failure */
+};
+
+enum long_only_option { OPT_LOG_LEVEL = 256, OPT_TRACE, OPT_TIMINGS, OPT_STATS };
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: smolvm [OPTIONS] [KERNEL]\n"
+		"Boot KERNEL (an ELF64 kernel; with a PVH note it is entered through PVH) in a KVM\n"
+		"virtual machine with a serial console on stdin/stdout. Without a kernel, run a\n"
+		"built-in tiny guest that prints a line and halts.\n"
+		"\n"
+		"Options:\n"
+		"  -k, --kernel FILE      kernel to boot (same as the KERNEL argument)\n"
+		"  -p, --cmdline TEXT     kernel command line\n"
+		"  -m, --mem SIZE         guest RAM: 64M, 1G, or a number of MiB (default 256M)\n"
+		"      --log-level LEVEL  error, warn (default), info or debug\n"
+		"      --trace            print one line per VM exit on stderr\n"
+		"      --timings          print the boot timeline on stderr at exit\n"
+		"      --stats            print exit statistics on stderr at exit\n"
+		"  -h, --help             show this help\n"
+		"  -V, --version          show the version\n"
+		"\n"
+		"Exit status:\n"
+		"  0   the guest powered off, rebooted, or halted with nothing left to run\n"
+		"  1   the guest crashed (triple fault, invalid state); a report is on stderr\n"
+		"  2   bad option or unusable kernel file\n"
+		"  3   host problem (no /dev/kvm, no permission, out of memory)\n"
+		"  N   the guest wrote V to the debug-exit port (0xf4): N = (V << 1) | 1, as QEMU's\n"
+		"      isa-debug-exit does (V = 0x10 gives 33)\n");
+}
+
+static uint64_t host_ram_bytes(void)
+{
+	struct sysinfo si;
+
+	if (sysinfo(&si) < 0)
+		return 0;
+	return (uint64_t)si.totalram * si.mem_unit;
+}
+
+/* Fills @cfg from argv; returns -1 to continue, or an exit code. */
+static int parse_args(int argc, char **argv, struct vm_config *cfg)
+{
+	static const struct option options[] = {
+		{"kernel", required_argument, NULL, 'k'},
+		{"cmdline", required_argument, NULL, 'p'},
+		{"mem", required_argument, NULL, 'm'},
+		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+		{"trace", no_argument, NULL, OPT_TRACE},
+		{"timings", no_argument, NULL, OPT_TIMINGS},
+		{"stats", no_argument, NULL, OPT_STATS},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	enum log_level level;
+	int opt, err;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":k:p:m:hV", options, NULL)) != -1) {
+		switch (opt) {
+		case 'k':
+			cfg->kernel_path = optarg;
+			break;
+		case 'p':
+			cfg->cmdline = optarg;
+			break;
+		case 'm':
+			err = config_parse_size(optarg, &cfg->mem_size);
+			if (err) {
+				pr_err("invalid memory size '%s' for -m: %s", optarg,
+				       err == -ERANGE ? "too large"
+						      : "use a positive number with an optional "
+							"K, M, G or T suffix, e.g. 512M or 2G");
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_LOG_LEVEL:
+			if (log_parse_level(optarg, &level)) {
+				pr_err("invalid log level '%s': use error, warn, info or debug", optarg);
+				return EXIT_USAGE;
+			}
+			log_set_level(level);
+			break;
+		case OPT_TRACE:
+			cfg->trace = true;
+			break;
+		case OPT_TIMINGS:
+			cfg->timings = true;
+			break;
+		case OPT_STATS:
+			cfg->stats = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("smolvm %s\n", SMOLVM_VERSION);
+			return EXIT_OK;
+		case ':':
+			pr_err("option '%s' needs a value (see --help)", argv[optind - 1]);
+			return EXIT_USAGE;
+		default:
+			pr_err("unknown option '%s' (see --help)", argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		if (cfg->kernel_path || optind + 1 < argc) {
+			pr_err("more than one kernel given ('%s'); see --help", argv[argc - 1]);
+			return EXIT_USAGE;
+		}
+		cfg->kernel_path = argv[optind];
+	}
+	if (config_check_mem(cfg->mem_size, host_ram_bytes()))
+		return EXIT_USAGE;
+	return -1;
+}
+
+static void print_timeline(const struct vm_timeline *t)
+{
+	uint64_t first_output = atomic_load(&t->first_output);
+
+#define SINCE(x) ((x) ? (long long)((x) - t->start) : -1ll)
+	fprintf(stderr,
+		"smolvm: boot timeline (us since start): vm-created %lld, kernel-loaded %lld, "
+		"first-run %lld, first-output %lld, exit %lld\n",
+		SINCE(t->vm_created), SINCE(t->kernel_loaded), SINCE(t->first_run),
+		SINCE(first_output), SINCE(t->end));
+#undef SINCE
+}
+
+static int exit_code_for(const struct vm *vm, enum vm_stop_reason reason)
+{
+	switch (reason) {
+	case VM_STOP_DEBUG_EXIT:
+		return debug_exit_status(vm->stop_code);
+	case VM_STOP_CRASH:
+		return EXIT_GUEST_CRASH;
+	case VM_STOP_HOST_ERROR:
+	case VM_STOP_NONE:
+		return EXIT_HOST;
+	default:
+		return EXIT_OK;
+	}
+}
+
+static const char *stop_reason_name(enum vm_stop_reason reason)
+{
+	static const char *const names[] = {
+		[VM_STOP_NONE] = "none",          [VM_STOP_POWEROFF] = "powered off",
+		[VM_STOP_RESET] = "rebooted",     [VM_STOP_HALT] = "halted",
+		[VM_STOP_DEBUG_EXIT] = "debug-exit", [VM_STOP_CRASH] = "crashed",
+		[VM_STOP_HOST_ERROR] = "host error", [VM_STOP_USER] = "stopped by the user",
+	};
+
+	return names[reason];
+}
+
+int main(int argc, char **argv)
+{
+	struct vm_config cfg = {.mem_size = CONFIG_DEFAULT_MEM, .nr_cpus = 1};
+	struct vm vm;
+	enum vm_stop_reason reason;
+	int code, err;
+
+	memset(&vm, 0, sizeof(vm));
+	vm.t.start = time_now_us();
+	code = parse_args(argc, argv, &cfg);
+	if (code >= 0)
+		return code;
+	err = vm_create(&vm, &cfg);
+	if (err) {
+		code = vm.input_error ? EXIT_USAGE : EXIT_HOST;
+		vm_destroy(&vm);
+		return code;
+	}
+	reason = vm_run(&vm);
+	code = exit_code_for(&vm, reason);
+	pr_info("guest %s after %llu us; exit status %d", stop_reason_name(reason),
+		(unsigned long long)(vm.t.end - vm.t.start), code);
+	if (cfg.timings || log_enabled(LOG_INFO))
+		print_timeline(&vm.t);
+	if (cfg.stats)
+		exit_stats_print(stderr, vm.vcpus, vm.nr_vcpus);
+	vm_destroy(&vm);
+	return code;
+}

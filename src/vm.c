@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: MIT
+/* vm.c: VM lifecycle: backend, memory, devices, kernel, vCPU threads, stop. */
+#include "vm.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "arch/arch.h"
+#include "backend/backend.h"
+#include "console.h"
+#include "log.h"
+#include "vcpu.h"
+
+int vm_add_device(struct vm *vm, const char *name, void *priv, void (*destroy)(void *priv))
+{
+	if (vm->nr_devices == VM_MAX_DEVICES) {
+		pr_err("too many devices (at most %d)", VM_MAX_DEVICES);
+		return -ENOSPC;
+	}
+	vm->devices[vm->nr_devices++] = (struct vm_device){name, priv, destroy};
+	return 0;
+}
+
+static int map_guest_memory(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->mem.nr_regions; i++) {
+		const struct guest_region *r = &vm->mem.regions[i];
+		int err = vm->be_ops->map_mem(vm, r->gpa, r->host, r->size);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int create_vcpus(struct vm *vm)
+{
+	vm->vcpus = calloc(vm->cfg->nr_cpus, sizeof(*vm->vcpus));
+	if (!vm->vcpus)
+		return -ENOMEM;
+	for (unsigned i = 0; i < vm->cfg->nr_cpus; i++) {
+		struct vcpu *vcpu = &vm->vcpus[i];
+		int err;
+
+		vcpu->vm = vm;
+		vcpu->id = i;
+		vm->nr_vcpus = i + 1;
+		err = vm->be_ops->vcpu_init(vcpu);
+		if (!err)
+			err = arch_vcpu_reset(vcpu);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int vm_create(struct vm *vm, const struct vm_config *cfg)
+{
+	int err;
+
+	vm->cfg = cfg;
+	vm->be_ops = &kvm_backend_ops;
+	bus_init(&vm->pio, "port");
+	bus_init(&vm->mmio, "mmio");
+	err = vm->be_ops->vm_init(vm);
+	if (err)
+		return err;
+	vm->t.vm_created = time_now_us();
+	err = arch_setup_memory(vm);
+	if (!err)
+		err = map_guest_memory(vm);
+	if (err)
+		return err;
+	vm->console = console_create(STDIN_FILENO, STDOUT_FILENO, &vm->t.first_output);
+	if (!vm->console)
+		return -ENOMEM;
+	err = arch_vm_init(vm);
+	if (err)
+		return err;
+	err = arch_load_kernel(vm);
+	if (err) {
+		/* Past this point failures come from what the user gave us, not the host. */
+		vm->input_error = err != -ENOMEM;
+		return err;
+	}
+	vm->t.kernel_loaded = time_now_us();
+	return create_vcpus(vm);
+}
+
+static void *vcpu_thread(void *arg)
+{
+	vcpu_run_loop(arg);
+	return NULL;
+}
+
+enum vm_stop_reason vm_run(struct vm *vm)
+{
+	unsigned started = 0;
+
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		int err = pthread_create(&vm->vcpus[i].thread, NULL, vcpu_thread, &vm->vcpus[i]);
+
+		if (err) {
+			pr_err("cannot start the thread of vCPU %u: %s", i, strerror(err));
+			vm_request_stop(vm, VM_STOP_HOST_ERROR, 0);
+			break;
+		}
+		atomic_store(&vm->threads_started, ++started);
+	}
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(vm->vcpus[i].thread, NULL);
+	vm->t.end = time_now_us();
+	return vm_stop_requested(vm);
+}
+
+void vm_request_stop(struct vm *vm, enum vm_stop_reason reason, uint64_t code)
+{
+	int expected = VM_STOP_NONE;
+	unsigned started;
+
+	if (!atomic_compare_exchange_strong(&vm->stop_reason, &expected, (int)reason))
+		return;
+	vm->stop_code = code;
+	/* Wake the other vCPUs so they notice; the caller's own loop sees the flag. */
+	started = atomic_load(&vm->threads_started);
+	for (unsigned i = 0; i < started; i++)
+		if (!pthread_equal(vm->vcpus[i].thread, pthread_self()))
+			vm->be_ops->vcpu_kick(&vm->vcpus[i]);
+}
+
+void vm_destroy(struct vm *vm)
+{
+	/* Stop console input before the devices it notifies go away. */
+	console_destroy(vm->console);
+	vm->console = NULL;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		vm->be_ops->vcpu_destroy(&vm->vcpus[i]);
+	free(vm->vcpus);
+	vm->vcpus = NULL;
+	for (unsigned i = vm->nr_devices; i-- > 0;)
+		if (vm->devices[i].destroy)
+			vm->devices[i].destroy(vm->devices[i].priv);
+	vm->nr_devices = 0;
+	if (vm->be_ops)
+		vm->be_ops->vm_destroy(vm);
+	guest_mem_free(&vm->mem);
+	bus_destroy(&vm->pio);
+	bus_destroy(&vm->mmio);
+	free(vm->boot);
+	vm->boot = NULL;
+}
