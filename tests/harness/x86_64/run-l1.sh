@@ -149,49 +149,54 @@ qemu=(qemu-system-x86_64 -M pc,accel=tcg -cpu EPYC,+svm,+npt -smp "$smp" -m "$me
 	-nographic -no-reboot -kernel "$vmlinuz" -initrd "$work/l1.cpio"
 	-append "$cmdline" -net none -vga none ${qemu_extra[@]+"${qemu_extra[@]}"})
 info "console log: $log"
-info "${qemu[*]}"
+info "$(printf "%q " "${qemu[@]}")"
 
 t_qemu="${EPOCHREALTIME/,/.}"
+t_ready=""
 # Stream the console: strip CRs and terminal escape sequences (SeaBIOS clears
 # the screen), drop TCG's "doesn't support requested feature" warnings for
 # EPYC features it cannot emulate (they are masked from L1 anyway), copy to the
 # log and stdout, and note when L1 reports ready.  QEMU's stdin is /dev/null so
-# a terminal is left alone.
+# a terminal is left alone.  QEMU runs in the background so that an interrupt
+# of this script can stop it.
 esc=$'\e'
-set +e
-# --foreground: stay in our process group so Ctrl-C reaches QEMU.
-timeout --foreground -k 10 "$timeout" "${qemu[@]}" </dev/null 2>&1 |
-	while IFS= read -r line || [ -n "$line" ]; do
-		line="${line//$'\r'/}"
-		if [[ "$line" == *"$esc"* ]]; then
-			line="$(printf '%s' "$line" | sed -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1b[a-zA-Z]//g')"
-		fi
-		[[ "$line" == *"TCG doesn't support requested feature"* ]] && continue
-		printf '%s\n' "$line" >>"$log"
-		printf '%s\n' "$line"
-		if [[ "$line" == *"HARNESS: L1 ready"* ]] && [ ! -e "$work/ready" ]; then
-			echo "${EPOCHREALTIME/,/.}" >"$work/ready"
-		fi
-	done
-st=("${PIPESTATUS[@]}")
-set -e
+mkfifo "$work/console"
+# --foreground: stay in our process group so Ctrl-C reaches QEMU too.
+timeout --foreground -k 10 "$timeout" "${qemu[@]}" </dev/null >"$work/console" 2>&1 &
+tpid=$!
+trap 'kill "$tpid" 2>/dev/null; info "interrupted"; exit 130' INT TERM HUP
+while IFS= read -r line || [ -n "$line" ]; do
+	line="${line//$'\r'/}"
+	if [[ "$line" == *"$esc"* ]]; then
+		line="$(printf '%s' "$line" | sed -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1b[a-zA-Z]//g')"
+	fi
+	[[ "$line" == *"TCG doesn't support requested feature"* ]] && continue
+	printf '%s\n' "$line" >>"$log"
+	printf '%s\n' "$line"
+	if [ -z "$t_ready" ] && [[ "$line" == *"HARNESS: L1 ready"* ]]; then
+		t_ready="${EPOCHREALTIME/,/.}"
+	fi
+done <"$work/console"
+qst=0
+wait "$tpid" || qst=$?
+trap - INT TERM HUP
 t_end="${EPOCHREALTIME/,/.}"
 
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-if [ -e "$work/ready" ]; then
-	info "L1 ready after $(elapsed "$t_qemu" "$(cat "$work/ready")") s (QEMU start to 'HARNESS: L1 ready')"
+if [ -n "$t_ready" ]; then
+	info "L1 ready after $(elapsed "$t_qemu" "$t_ready") s (QEMU start to 'HARNESS: L1 ready')"
 fi
 info "total $(elapsed "$t_start" "$t_end") s (QEMU ran $(elapsed "$t_qemu" "$t_end") s)"
 
-if [ "${st[0]}" -eq 124 ] || [ "${st[0]}" -eq 137 ]; then
+if [ "$qst" -eq 124 ] || [ "$qst" -eq 137 ]; then
 	msg="HARNESS: TIMEOUT after $timeout s: QEMU killed"
 	echo "$msg" >>"$log"
 	echo "$msg"
 	info "timed out after $timeout s"
 	exit 124
 fi
-if [ "${st[0]}" -ne 0 ]; then
-	info "qemu-system-x86_64 exited with status ${st[0]}"
+if [ "$qst" -ne 0 ]; then
+	info "qemu-system-x86_64 exited with status $qst"
 fi
 
 rc="$(sed -n 's/.*HARNESS: script exit \([0-9][0-9]*\).*/\1/p' "$log" | tail -n 1)"

@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# run.sh SMOLVM: integration tests that really boot guests on the host /dev/kvm, plus every
+# bad-input path. Guests come from build/guests/x86_64 and build/smolkernel/x86_64.
+set -u
+cd "$(dirname "$0")/../.."
+SMOLVM=${1:-build/smolvm}
+G=build/guests/x86_64
+K=build/smolkernel/x86_64/smolkernel.elf
+. tests/integration/lib.sh
+
+if [ ! -x "$SMOLVM" ]; then
+	echo "FAIL: $SMOLVM is not built"
+	exit 1
+fi
+
+# --- command-line and input errors: these need no /dev/kvm ---------------------------------
+run help -- "$SMOLVM" --help
+expect_status 0; expect_out '^Usage: smolvm'; expect_out 'debug-exit'; done_test
+
+run version -- "$SMOLVM" --version
+expect_status 0; expect_out '^smolvm '; done_test
+
+for bad in 0 abc -1 12Q 1.5G 99999999999999999999G ''; do
+	run "mem-refused[$bad]" -- "$SMOLVM" -m "$bad"
+	expect_status 2; expect_err "invalid memory size"; done_test
+done
+
+run mem-too-small -- "$SMOLVM" -m 1M
+expect_status 2; expect_err 'too small'; done_test
+
+run mem-beyond-host -- "$SMOLVM" -m 64T
+expect_status 2; expect_err "exceeds the host's [0-9]+ MiB"; done_test
+
+run unknown-option -- "$SMOLVM" --frobnicate
+expect_status 2; expect_err "unknown option '--frobnicate'"; done_test
+
+run missing-option-value -- "$SMOLVM" -m
+expect_status 2; expect_err "option '-m' needs a value"; done_test
+
+run bad-log-level -- "$SMOLVM" --log-level=loud
+expect_status 2; expect_err "invalid log level 'loud'"; done_test
+
+run two-kernels -- "$SMOLVM" "$K" "$K"
+expect_status 2; expect_err 'more than one kernel'; done_test
+
+if [ ! -e /dev/kvm ]; then
+	echo "SKIP: /dev/kvm does not exist on this machine: every guest test below is SKIPPED"
+	skip_test "guest-tests" "no /dev/kvm"
+	summary
+	exit $?
+fi
+
+# --- host errors ------------------------------------------------------------------------------
+if command -v unshare >/dev/null && unshare -m true 2>/dev/null; then
+	run no-dev-kvm -- unshare -m sh -c "mount -t tmpfs none /dev && exec $SMOLVM"
+	expect_status 3; expect_err '/dev/kvm does not exist'; done_test
+else
+	skip_test no-dev-kvm "cannot create a mount namespace to hide /dev/kvm"
+fi
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && [ "$(stat -c %a /dev/kvm)" != 666 ]; then
+	cp "$SMOLVM" "$WORK/smolvm-nobody" && chmod 755 "$WORK" "$WORK/smolvm-nobody"
+	run no-kvm-permission -- setpriv --reuid=nobody --regid=nogroup --clear-groups "$WORK/smolvm-nobody"
+	expect_status 3; expect_err 'no permission to open /dev/kvm'; done_test
+else
+	skip_test no-kvm-permission "needs root, setpriv and a /dev/kvm that is not world-writable"
+fi
+
+# --- bad kernel files ---------------------------------------------------------------------------
+mkdir -p "$WORK/bad"
+python3 tests/integration/mkbad.py "$K" "$WORK/bad"
+check_bad() { # name file regex
+	run "bad-kernel[$1]" -- "$SMOLVM" -m 16M "$2"
+	expect_status 2; expect_err "$3"; expect_no_err 'Sanitizer|runtime error'; done_test
+}
+check_bad missing "$WORK/bad/nope.elf" "cannot open kernel '.*nope.elf': No such file"
+check_bad directory "$WORK/bad" "is not a regular file"
+check_bad empty "$WORK/bad/empty.bin" "is empty"
+check_bad text "$WORK/bad/text.bin" "not in a format smolvm can boot"
+check_bad truncated-header "$WORK/bad/truncated-header.elf" "truncated"
+check_bad truncated-body "$WORK/bad/truncated-body.elf" "truncated"
+check_bad elf32 "$WORK/bad/elf32.elf" "32-bit ELF"
+check_bad aarch64 "$WORK/bad/aarch64.elf" "ELF file for aarch64"
+check_bad riscv "$WORK/bad/riscv.elf" "ELF file for RISC-V"
+check_bad outside-ram "$WORK/bad/outside-ram.elf" "outside guest RAM"
+check_bad overlap "$WORK/bad/overlap.elf" "overlap"
+
+# --- guests ---------------------------------------------------------------------------------
+run builtin-guest -- "$SMOLVM"
+expect_status 0; expect_out '^Hello from the smolvm built-in guest!$'; done_test
+
+run builtin-guest-info -- "$SMOLVM" --log-level=info
+expect_status 0; expect_err 'halted with no interrupt source'
+expect_err 'boot timeline \(us since start\): vm-created [0-9]+, kernel-loaded [0-9]+, first-run [0-9]+, first-output [0-9]+, exit [0-9]+'
+done_test
+
+run smolkernel -- "$SMOLVM" "$K"
+expect_status 33
+expect_out '^smolkernel x86_64: hello from long mode$'
+expect_out '^CPU vendor  (AuthenticAMD|GenuineIntel)'
+expect_out '^CPU brand   .+'
+for reg in CR0 CR3 CR4 EFER GDTR.base GDTR.limit IDTR.base IDTR.limit RFLAGS APIC_BASE; do
+	expect_out "^$reg +0x[0-9a-f]{16}$"
+done
+for leaf in 00000000 00000001 00000007 80000000 80000001; do
+	expect_out "^CPUID 0x$leaf eax=0x[0-9a-f]{8} ebx=0x[0-9a-f]{8} ecx=0x[0-9a-f]{8} edx=0x[0-9a-f]{8}$"
+done
+# The hypervisor leaf carries KVM's signature "KVMKVMKVM".
+expect_out '^CPUID 0x40000000 eax=0x[0-9a-f]{8} ebx=0x4b4d564b ecx=0x564b4d56 edx=0x0000004d$'
+expect_out '^smolkernel x86_64: done$'
+# Plausibility: CR0 has PE and PG, EFER has LME and LMA, CR4 has PAE, CR3 = our PML4.
+reg() { awk -v r="$1" '$1 == r { print $2 }' "$WORK/out"; }
+cr0=$(reg CR0); efer=$(reg EFER); cr4=$(reg CR4); cr3=$(reg CR3)
+(((cr0 & 0x80000001) == 0x80000001)) || fail_check "CR0 $cr0 lacks PE or PG"
+(((efer & 0x500) == 0x500)) || fail_check "EFER $efer lacks LME or LMA"
+(((cr4 & 0x20) == 0x20)) || fail_check "CR4 $cr4 lacks PAE"
+((cr3 == 0x9000)) || fail_check "CR3 $cr3 is not smolvm's PML4 at 0x9000"
+# CPUID.1:ECX bit 31 (hypervisor) must be set by smolvm.
+ecx1=$(awk '$2 == "0x00000001" { sub("ecx=", "", $5); print $5 }' "$WORK/out")
+(((ecx1 >> 31) & 1)) || fail_check "CPUID.1:ECX $ecx1 lacks the hypervisor bit"
+done_test
+
+run hello-pvh -- "$SMOLVM" "$G/hello_pvh.elf"
+expect_status 33; expect_out '^Hello from a PVH guest$'; done_test
+
+run debug-exit-code -- "$SMOLVM" "$G/exit_code.elf"
+expect_status 85; expect_out 'exiting with 0x2a'; done_test
+
+run hlt-ends-cleanly -- "$SMOLVM" "$G/hlt.elf"
+expect_status 0; expect_out '^halting$'; done_test
+
+run triple-fault -- "$SMOLVM" "$G/triple_fault.elf"
+expect_status 1
+expect_out '^about to triple fault$'
+expect_err 'guest crashed on vCPU 0: triple fault'
+expect_err 'rip=0x000000000010001f'
+expect_err 'rax=0x000000000badc0de'
+expect_err '^  => 0x10001f: 0f 0b +ud2'
+expect_err 'cr0=0x[0-9a-f]+ cr2='
+expect_err '^Last [0-9]+ exits'
+done_test
+
+run odd-size-access -- "$SMOLVM" "$G/mmio_odd.elf"
+expect_status 33
+expect_out '^mmio reads all-ones: ok$'
+expect_err 'guest error: 2-byte port write at 0x3f8 \(com1\)'
+expect_err 'guest error: 2-byte port read at 0x3fd \(com1\)'
+done_test
+
+run unclaimed-mmio-debug-log -- "$SMOLVM" --log-level=debug "$G/mmio_odd.elf"
+expect_status 33; expect_err 'unclaimed 8-byte mmio read at 0xd0000000'; done_test
+
+printf 'hello smolvm\nq' >"$WORK/stdin.txt"
+run stdin-input --stdin "$WORK/stdin.txt" -- "$SMOLVM" "$G/stdin_echo.elf"
+expect_status 33; expect_out '^echo: hello smolvm$'; done_test
+
+run trace -- "$SMOLVM" --trace "$G/hello_pvh.elf"
+expect_status 33
+expect_err '^trace: vcpu0 pio  write addr=0x3f8 size=1 count=1 data=0x48 pc=0x[0-9a-f]+$'
+expect_err '^trace: vcpu0 pio  read  addr=0x3fd size=1 count=1 data=0x60 pc=0x[0-9a-f]+$'
+expect_err '^trace: vcpu0 pio  write addr=0xf4 size=4 count=1 data=0x10 pc=0x[0-9a-f]+$'
+done_test
+
+run stats -- "$SMOLVM" --stats "$G/hello_pvh.elf"
+expect_status 33; expect_err '^  pio +[0-9]+$'; done_test
+
+run mem-above-4g -- "$SMOLVM" -m 5G "$G/hello_pvh.elf"
+expect_status 33; expect_out '^Hello from a PVH guest$'; done_test
+
+summary
