@@ -15,6 +15,9 @@
  * No CPUID/MSR setup, no threads, no signals, no device model. Anything
  * other than a PIO exit ends the program with status 2.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* MAP_ANONYMOUS, O_CLOEXEC under -std=c17 */
+#endif
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -29,10 +32,10 @@
 #include <unistd.h>
 
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
-#define PAGE 4096ull
-#define START_INFO_GPA 0x1000ull /* zeroed page handed to the guest in EBX */
-#define MEM_MIN (2ull << 20)
-#define MEM_MAX (1ull << 30)
+#define PAGE			 4096ull
+#define START_INFO_GPA		 0x1000ull /* zeroed page handed to the guest in EBX */
+#define MEM_MIN			 (2ull << 20)
+#define MEM_MAX			 (1ull << 30)
 
 static char outbuf[1 << 16];
 static size_t outlen;
@@ -55,15 +58,18 @@ static void flush_out(void)
 
 static _Noreturn void die(const char *what)
 {
+	int err = errno;
+
 	flush_out();
-	fprintf(stderr, "raw-kvm-loop: %s: %s\n", what, errno ? strerror(errno) : "error");
+	fprintf(stderr, "raw-kvm-loop: %s: %s\n", what, strerror(err));
 	exit(2);
 }
 
 static _Noreturn void fail(const char *what)
 {
-	errno = 0;
-	die(what);
+	flush_out();
+	fprintf(stderr, "raw-kvm-loop: %s\n", what);
+	exit(2);
 }
 
 /* Find the PVH entry in a PT_NOTE segment; 0 when there is none. */
@@ -97,16 +103,16 @@ static uint32_t pvh_entry(const uint8_t *img, size_t size, const Elf64_Phdr *ph)
 static void set_seg(struct kvm_segment *s, uint8_t type, uint16_t sel, uint8_t code_or_data)
 {
 	*s = (struct kvm_segment){
-		.base = 0,
-		.limit = 0xffffffff,
-		.selector = sel,
-		.type = type,
-		.present = 1,
-		.dpl = 0,
-		.db = 1,
-		.s = code_or_data,
-		.l = 0,
-		.g = 1,
+	    .base = 0,
+	    .limit = 0xffffffff,
+	    .selector = sel,
+	    .type = type,
+	    .present = 1,
+	    .dpl = 0,
+	    .db = 1,
+	    .s = code_or_data,
+	    .l = 0,
+	    .g = 1,
 	};
 }
 
@@ -148,9 +154,11 @@ int main(int argc, char **argv)
 			    ph.p_filesz > size - ph.p_offset || ph.p_paddr > MEM_MAX ||
 			    ph.p_memsz > MEM_MAX - ph.p_paddr)
 				fail("bad PT_LOAD segment");
-			if (ph.p_paddr < START_INFO_GPA + PAGE && ph.p_paddr + ph.p_memsz > START_INFO_GPA)
+			if (ph.p_paddr < START_INFO_GPA + PAGE &&
+			    ph.p_paddr + ph.p_memsz > START_INFO_GPA)
 				fail("PT_LOAD overlaps the start-info page");
-			uint64_t top = (ph.p_paddr + ph.p_memsz + (2ull << 20) - 1) & ~((2ull << 20) - 1);
+			uint64_t top =
+			    (ph.p_paddr + ph.p_memsz + (2ull << 20) - 1) & ~((2ull << 20) - 1);
 			if (top > mem_size)
 				mem_size = top;
 		} else if (ph.p_type == PT_NOTE && !entry) {
@@ -183,10 +191,10 @@ int main(int argc, char **argv)
 		die("KVM_CREATE_VM");
 	(void)ioctl(vm, KVM_SET_TSS_ADDR, 0xfffbd000ul); /* VMX without unrestricted guest */
 	struct kvm_userspace_memory_region region = {
-		.slot = 0,
-		.guest_phys_addr = 0,
-		.memory_size = mem_size,
-		.userspace_addr = (uintptr_t)mem,
+	    .slot = 0,
+	    .guest_phys_addr = 0,
+	    .memory_size = mem_size,
+	    .userspace_addr = (uintptr_t)mem,
 	};
 	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region) < 0)
 		die("KVM_SET_USER_MEMORY_REGION");
@@ -196,7 +204,8 @@ int main(int argc, char **argv)
 	int run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (run_size < (int)sizeof(struct kvm_run))
 		die("KVM_GET_VCPU_MMAP_SIZE");
-	struct kvm_run *run = mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
+	struct kvm_run *run =
+	    mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
 	if (run == MAP_FAILED)
 		die("mmap kvm_run");
 
@@ -211,7 +220,7 @@ int main(int argc, char **argv)
 	sregs.tr.limit = 0x67;
 	sregs.tr.g = 0;
 	sregs.tr.db = 0;
-	sregs.ldt = (struct kvm_segment){ .type = 0x2, .unusable = 1 };
+	sregs.ldt = (struct kvm_segment){.type = 0x2, .unusable = 1};
 	sregs.cr0 = 0x11; /* PE | ET */
 	sregs.cr3 = 0;
 	sregs.cr4 = 0;
@@ -219,9 +228,9 @@ int main(int argc, char **argv)
 	if (ioctl(vcpu, KVM_SET_SREGS, &sregs) < 0)
 		die("KVM_SET_SREGS");
 	struct kvm_regs regs = {
-		.rip = entry,
-		.rbx = START_INFO_GPA,
-		.rflags = 0x2,
+	    .rip = entry,
+	    .rbx = START_INFO_GPA,
+	    .rflags = 0x2,
 	};
 	if (ioctl(vcpu, KVM_SET_REGS, &regs) < 0)
 		die("KVM_SET_REGS");
@@ -235,7 +244,8 @@ int main(int argc, char **argv)
 		}
 		if (run->exit_reason != KVM_EXIT_IO) {
 			flush_out();
-			fprintf(stderr, "raw-kvm-loop: unexpected exit reason %u\n", run->exit_reason);
+			fprintf(stderr, "raw-kvm-loop: unexpected exit reason %u\n",
+				run->exit_reason);
 			return 2;
 		}
 		uint8_t *data = (uint8_t *)run + run->io.data_offset;

@@ -93,7 +93,7 @@ enum bus_result bus_access(struct bus *bus, uint64_t addr, uint8_t *data, unsign
 	else if (!r)
 		res = BUS_UNCLAIMED;
 	/* An access that straddles the region end is refused rather than cut. */
-	else if (!size_ok(r->ops, size) || addr - r->base > r->len - size)
+	else if (!size_ok(r->ops, size) || size > r->len || addr - r->base > r->len - size)
 		res = BUS_BAD_SIZE;
 	if (res != BUS_OK) {
 		if (!is_write)

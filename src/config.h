@@ -13,6 +13,7 @@ struct vm_config {
 	const char *cmdline;
 	uint64_t mem_size;
 	unsigned nr_cpus;
+	enum irqchip_mode { IRQCHIP_AUTO, IRQCHIP_ON, IRQCHIP_OFF } irqchip;
 	bool trace;   /* one line per exit on stderr */
 	bool timings; /* boot timeline on stderr at exit */
 	bool stats;   /* exit statistics on stderr at exit */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* console.c: host side of the guest console. */
+/* console.c: host side of the guest console: output as bytes arrive (with a tail kept for
+ * crash reports), input through a reader thread, raw terminal mode and Ctrl-A escapes. */
 #include "console.h"
 
 #include <errno.h>
@@ -7,11 +8,15 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "log.h"
 
-#define CONSOLE_RING 4096 /* power of two */
+#define CONSOLE_RING 4096 /* input ring, power of two */
+#define TAIL_SIZE    8192 /* output kept for reports, power of two */
+#define CTRL_A       0x01
+#define PANIC_BANNER "Kernel panic - not syncing"
 
 struct console {
 	int in_fd, out_fd;
@@ -26,6 +31,17 @@ struct console {
 	bool stopping;
 	void (*notify)(void *ctx);
 	void *notify_ctx;
+	void (*quit)(void *ctx);
+	void *quit_ctx;
+	/* Terminal state. */
+	bool raw;
+	bool escape; /* the previous input byte was Ctrl-A */
+	struct termios saved_tty;
+	/* Output tail and panic detection (written only from console_write). */
+	char out_tail[TAIL_SIZE];
+	uint64_t out_total;
+	unsigned panic_match; /* bytes of PANIC_BANNER matched so far */
+	_Atomic bool panicked;
 };
 
 struct console *console_create(int in_fd, int out_fd, _Atomic uint64_t *first_output)
@@ -43,12 +59,31 @@ struct console *console_create(int in_fd, int out_fd, _Atomic uint64_t *first_ou
 	return con;
 }
 
+static void watch_output(struct console *con, const uint8_t *p, size_t len)
+{
+	static const char banner[] = PANIC_BANNER;
+
+	for (size_t i = 0; i < len; i++) {
+		con->out_tail[con->out_total++ % TAIL_SIZE] = (char)p[i];
+		/* The banner has no repeated prefix, so a mismatch restarts the match. */
+		if (p[i] == (uint8_t)banner[con->panic_match])
+			con->panic_match++;
+		else
+			con->panic_match = p[i] == (uint8_t)banner[0];
+		if (con->panic_match == sizeof(banner) - 1) {
+			atomic_store(&con->panicked, true);
+			con->panic_match = 0;
+		}
+	}
+}
+
 void console_write(struct console *con, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 
 	if (con->first_output && len && !atomic_load(con->first_output))
 		atomic_store(con->first_output, time_now_us());
+	watch_output(con, p, len);
 	while (len) {
 		ssize_t n = write(con->out_fd, p, len);
 
@@ -59,6 +94,27 @@ void console_write(struct console *con, const void *buf, size_t len)
 		p += n;
 		len -= (size_t)n;
 	}
+}
+
+bool console_saw_panic(struct console *con)
+{
+	return atomic_load(&con->panicked);
+}
+
+void console_print_tail(struct console *con, FILE *out, unsigned lines)
+{
+	uint64_t end = con->out_total, start = end > TAIL_SIZE ? end - TAIL_SIZE : 0;
+	uint64_t from = end;
+
+	/* Walk back over @lines newlines (a trailing newline does not count). */
+	for (unsigned seen = 0; from > start; from--) {
+		if (con->out_tail[(from - 1) % TAIL_SIZE] == '\n' && from != end && ++seen == lines)
+			break;
+	}
+	for (uint64_t i = from; i < end; i++)
+		fputc(con->out_tail[i % TAIL_SIZE], out);
+	if (end && con->out_tail[(end - 1) % TAIL_SIZE] != '\n')
+		fputc('\n', out);
 }
 
 bool console_has_input(struct console *con)
@@ -110,6 +166,35 @@ void console_push_input(struct console *con, const uint8_t *buf, size_t len)
 		con->notify(con->notify_ctx);
 }
 
+/* Terminal input: Ctrl-A x quits, Ctrl-A Ctrl-A sends one Ctrl-A, Ctrl-A h helps.
+ * Compacts @buf in place to the bytes meant for the guest; returns their count. */
+static size_t filter_escapes(struct console *con, uint8_t *buf, size_t n)
+{
+	static const char help[] = "\r\nsmolvm: Ctrl-A x quit, Ctrl-A Ctrl-A send Ctrl-A\r\n";
+	size_t out = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!con->escape) {
+			if (buf[i] == CTRL_A)
+				con->escape = true;
+			else
+				buf[out++] = buf[i];
+			continue;
+		}
+		con->escape = false;
+		if (buf[i] == 'x' || buf[i] == 'X') {
+			if (con->quit)
+				con->quit(con->quit_ctx);
+		} else if (buf[i] == CTRL_A) {
+			buf[out++] = CTRL_A;
+		} else if (buf[i] == 'h' || buf[i] == '?') {
+			if (write(con->out_fd, help, sizeof(help) - 1) < 0)
+				pr_debug("console: help: %s", strerror(errno));
+		}
+	}
+	return out;
+}
+
 static void *console_reader(void *arg)
 {
 	struct console *con = arg;
@@ -118,6 +203,7 @@ static void *console_reader(void *arg)
 	for (;;) {
 		struct pollfd fds[2] = {{con->in_fd, POLLIN, 0}, {con->stop_pipe[0], POLLIN, 0}};
 		ssize_t n;
+		size_t len;
 
 		if (poll(fds, 2, -1) < 0) {
 			if (errno == EINTR)
@@ -131,9 +217,10 @@ static void *console_reader(void *arg)
 			continue;
 		if (n <= 0)
 			break; /* EOF: the guest keeps running without further input */
+		len = con->raw ? filter_escapes(con, buf, (size_t)n) : (size_t)n;
 		/* Blocking here when the guest reads slowly keeps piped input from being lost. */
-		console_queue(con, buf, (size_t)n, true);
-		if (con->notify)
+		console_queue(con, buf, len, true);
+		if (con->notify && len)
 			con->notify(con->notify_ctx);
 	}
 	return NULL;
@@ -158,6 +245,34 @@ int console_start_input(struct console *con, void (*notify)(void *ctx), void *ct
 	return 0;
 }
 
+void console_set_quit_handler(struct console *con, void (*quit)(void *ctx), void *ctx)
+{
+	con->quit = quit;
+	con->quit_ctx = ctx;
+}
+
+int console_enter_raw_mode(struct console *con)
+{
+	struct termios raw;
+
+	if (con->in_fd < 0 || !isatty(con->in_fd) || tcgetattr(con->in_fd, &con->saved_tty) < 0)
+		return 0;
+	raw = con->saved_tty;
+	cfmakeraw(&raw);
+	/* Keep output post-processing: guests print "\n" and the terminal needs "\r\n". */
+	raw.c_oflag |= OPOST | ONLCR;
+	if (tcsetattr(con->in_fd, TCSANOW, &raw) < 0)
+		return -errno;
+	con->raw = true;
+	return 0;
+}
+
+void console_restore_tty(struct console *con)
+{
+	if (con && con->raw)
+		tcsetattr(con->in_fd, TCSANOW, &con->saved_tty);
+}
+
 void console_destroy(struct console *con)
 {
 	if (!con)
@@ -171,6 +286,7 @@ void console_destroy(struct console *con)
 			pr_debug("console: stop pipe: %s", strerror(errno));
 		pthread_join(con->reader, NULL);
 	}
+	console_restore_tty(con);
 	for (int i = 0; i < 2; i++)
 		if (con->stop_pipe[i] >= 0)
 			close(con->stop_pipe[i]);

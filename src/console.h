@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "util/compiler.h"
 
@@ -26,3 +27,17 @@ bool console_has_input(struct console *con);
 int console_read_byte(struct console *con);
 /* Queues bytes as if they came from the input fd (loopback, tests). */
 void console_push_input(struct console *con, const uint8_t *buf, size_t len);
+
+/* With a terminal on the input fd: raw mode now, restored by console_destroy() or
+ * console_restore_tty() (async-signal-safe, for fatal-signal handlers). Returns 0 when the
+ * input is not a terminal. */
+int console_enter_raw_mode(struct console *con);
+void console_restore_tty(struct console *con);
+
+/* Called on the input thread when the user types Ctrl-A x (terminal input only). */
+void console_set_quit_handler(struct console *con, void (*quit)(void *ctx), void *ctx);
+
+/* True once the guest printed a Linux panic banner ("Kernel panic - not syncing"). */
+bool console_saw_panic(struct console *con);
+/* Writes the last @lines lines of guest output to @out. */
+void console_print_tail(struct console *con, FILE *out, unsigned lines);

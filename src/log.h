@@ -27,7 +27,12 @@ static inline bool log_enabled(enum log_level level)
 #define pr_err(...)   log_msg(LOG_ERROR, __VA_ARGS__)
 #define pr_warn(...)  log_msg(LOG_WARN, __VA_ARGS__)
 #define pr_info(...)  log_msg(LOG_INFO, __VA_ARGS__)
-#define pr_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+/* Checked inline: debug messages sit on hot paths (unclaimed port accesses). */
+#define pr_debug(...)                                                                              \
+	do {                                                                                       \
+		if (log_enabled(LOG_DEBUG))                                                        \
+			log_msg(LOG_DEBUG, __VA_ARGS__);                                           \
+	} while (0)
 
 /* Guest misbehaviour: logged at warn level, at most a few times per call site. */
 #define pr_guest_err(...)                                                                          \

@@ -2,12 +2,14 @@
 /* main.c: command line -> struct vm_config -> VM -> exit code. The only place that exits. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysinfo.h>
 
 #include "config.h"
+#include "console.h"
 #include "debug/crash_report.h"
 #include "devices/debug_exit.h"
 #include "log.h"
@@ -24,20 +26,27 @@ enum exit_code {
 	EXIT_HOST = 3,        /* no /dev/kvm, out of memory, host failure */
 };
 
-enum long_only_option { OPT_LOG_LEVEL = 256, OPT_TRACE, OPT_TIMINGS, OPT_STATS };
+enum long_only_option { OPT_LOG_LEVEL = 256, OPT_TRACE, OPT_TIMINGS, OPT_STATS, OPT_IRQCHIP };
+
+#define MAX_CPUS 255 /* APIC ids in the MADT are 8-bit */
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: smolvm [OPTIONS] [KERNEL]\n"
-		"Boot KERNEL (an ELF64 kernel; with a PVH note it is entered through PVH) in a KVM\n"
-		"virtual machine with a serial console on stdin/stdout. Without a kernel, run a\n"
-		"built-in tiny guest that prints a line and halts.\n"
+		"Boot KERNEL (a bzImage, an ELF vmlinux or a bare-metal ELF64 kernel) in a KVM\n"
+		"virtual machine with a serial console on stdin/stdout (ttyS0). Without a kernel,\n"
+		"run a built-in tiny guest that prints a line and halts.\n"
 		"\n"
 		"Options:\n"
 		"  -k, --kernel FILE      kernel to boot (same as the KERNEL argument)\n"
-		"  -p, --cmdline TEXT     kernel command line\n"
+		"  -p, --cmdline TEXT     kernel command line (Linux default: console=ttyS0;\n"
+		"                         panic=-1 is appended unless panic= is given)\n"
+		"  -i, --initrd FILE      initial ramdisk (Linux initrd / PVH module)\n"
+		"  -c, --cpus N           number of vCPUs (default 1)\n"
 		"  -m, --mem SIZE         guest RAM: 64M, 1G, or a number of MiB (default 256M)\n"
+		"      --irqchip MODE     in-kernel PIC/IOAPIC/LAPIC/PIT: auto (default: on for\n"
+		"                         Linux, off for bare-metal guests so HLT ends them), on, off\n"
 		"      --log-level LEVEL  error, warn (default), info or debug\n"
 		"      --trace            print one line per VM exit on stderr\n"
 		"      --timings          print the boot timeline on stderr at exit\n"
@@ -45,13 +54,56 @@ static void usage(FILE *out)
 		"  -h, --help             show this help\n"
 		"  -V, --version          show the version\n"
 		"\n"
+		"Console: with a terminal on stdin it is put in raw mode; Ctrl-A x quits,\n"
+		"Ctrl-A Ctrl-A sends Ctrl-A. Piped stdin is fed to the guest as input.\n"
+		"\n"
 		"Exit status:\n"
 		"  0   the guest powered off, rebooted, or halted with nothing left to run\n"
-		"  1   the guest crashed (triple fault, invalid state); a report is on stderr\n"
+		"  1   the guest crashed (triple fault, kernel panic, invalid state); a report\n"
+		"      is on stderr\n"
 		"  2   bad option or unusable kernel file\n"
 		"  3   host problem (no /dev/kvm, no permission, out of memory)\n"
 		"  N   the guest wrote V to the debug-exit port (0xf4): N = (V << 1) | 1, as QEMU's\n"
 		"      isa-debug-exit does (V = 0x10 gives 33)\n");
+}
+
+/* The running VM, for signal handlers: the one mutable global, owned by main.c. */
+static struct vm *signal_vm;
+
+/* SIGINT/SIGTERM/SIGHUP: stop the guest cleanly; a second one leaves at once. */
+static void stop_signal(int sig)
+{
+	static volatile sig_atomic_t stopping;
+
+	if (stopping++) {
+		console_restore_tty(signal_vm->console);
+		_exit(128 + sig);
+	}
+	vm_request_stop(signal_vm, VM_STOP_USER, 0);
+}
+
+/* A crash of smolvm itself must still give the terminal back. */
+static void fatal_signal(int sig)
+{
+	console_restore_tty(signal_vm->console);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void install_signal_handlers(struct vm *vm)
+{
+	struct sigaction stop = {.sa_handler = stop_signal}, fatal = {.sa_handler = fatal_signal};
+
+	signal_vm = vm;
+	sigemptyset(&stop.sa_mask);
+	sigemptyset(&fatal.sa_mask);
+	sigaction(SIGINT, &stop, NULL);
+	sigaction(SIGTERM, &stop, NULL);
+	sigaction(SIGHUP, &stop, NULL);
+	sigaction(SIGSEGV, &fatal, NULL);
+	sigaction(SIGBUS, &fatal, NULL);
+	sigaction(SIGABRT, &fatal, NULL);
+	sigaction(SIGFPE, &fatal, NULL);
 }
 
 static uint64_t host_ram_bytes(void)
@@ -63,12 +115,30 @@ static uint64_t host_ram_bytes(void)
 	return (uint64_t)si.totalram * si.mem_unit;
 }
 
+static int parse_cpus(const char *s, unsigned *out)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(s, &end, 10);
+	if (!*s || *end || errno || n < 1 || n > MAX_CPUS || s[0] == '-') {
+		pr_err("invalid vCPU count '%s' for -c: use a number from 1 to %d", s, MAX_CPUS);
+		return -EINVAL;
+	}
+	*out = (unsigned)n;
+	return 0;
+}
+
 /* Fills @cfg from argv; returns -1 to continue, or an exit code. */
 static int parse_args(int argc, char **argv, struct vm_config *cfg)
 {
 	static const struct option options[] = {
 		{"kernel", required_argument, NULL, 'k'},
 		{"cmdline", required_argument, NULL, 'p'},
+		{"initrd", required_argument, NULL, 'i'},
+		{"cpus", required_argument, NULL, 'c'},
+		{"irqchip", required_argument, NULL, OPT_IRQCHIP},
 		{"mem", required_argument, NULL, 'm'},
 		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 		{"trace", no_argument, NULL, OPT_TRACE},
@@ -82,13 +152,32 @@ static int parse_args(int argc, char **argv, struct vm_config *cfg)
 	int opt, err;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":k:p:m:hV", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":k:p:i:c:m:hV", options, NULL)) != -1) {
 		switch (opt) {
 		case 'k':
 			cfg->kernel_path = optarg;
 			break;
 		case 'p':
 			cfg->cmdline = optarg;
+			break;
+		case 'i':
+			cfg->initrd_path = optarg;
+			break;
+		case 'c':
+			if (parse_cpus(optarg, &cfg->nr_cpus))
+				return EXIT_USAGE;
+			break;
+		case OPT_IRQCHIP:
+			if (!strcmp(optarg, "auto")) {
+				cfg->irqchip = IRQCHIP_AUTO;
+			} else if (!strcmp(optarg, "on")) {
+				cfg->irqchip = IRQCHIP_ON;
+			} else if (!strcmp(optarg, "off")) {
+				cfg->irqchip = IRQCHIP_OFF;
+			} else {
+				pr_err("invalid --irqchip mode '%s': use auto, on or off", optarg);
+				return EXIT_USAGE;
+			}
 			break;
 		case 'm':
 			err = config_parse_size(optarg, &cfg->mem_size);
@@ -200,6 +289,7 @@ int main(int argc, char **argv)
 		vm_destroy(&vm);
 		return code;
 	}
+	install_signal_handlers(&vm);
 	reason = vm_run(&vm);
 	code = exit_code_for(&vm, reason);
 	pr_info("guest %s after %llu us; exit status %d", stop_reason_name(reason),

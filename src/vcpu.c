@@ -66,12 +66,26 @@ static int handle_mmio(struct vcpu *vcpu, struct vm_exit *ex)
 	return handle_io(vcpu, ex, &vcpu->vm->mmio);
 }
 
+static int handle_crash(struct vcpu *vcpu, struct vm_exit *ex);
+
 static int handle_hlt(struct vcpu *vcpu, struct vm_exit *ex)
 {
 	(void)ex;
 	/* HLT reaches us only without an in-kernel irqchip: nothing can wake this CPU. */
 	pr_info("vCPU %u halted with no interrupt source: the guest is done", vcpu->id);
 	return VM_STOP_HALT;
+}
+
+static int handle_shutdown(struct vcpu *vcpu, struct vm_exit *ex)
+{
+	struct arch_regs r;
+
+	if (!vcpu->vm->be_ops->get_regs(vcpu, &r) && arch_shutdown_is_reset(&r)) {
+		pr_info("vCPU %u reset the machine with a deliberate triple fault (empty IDT)",
+			vcpu->id);
+		return VM_STOP_RESET;
+	}
+	return handle_crash(vcpu, ex);
 }
 
 static int handle_crash(struct vcpu *vcpu, struct vm_exit *ex)
@@ -120,7 +134,7 @@ static const exit_handler_fn exit_handlers[VM_EXIT__COUNT] = {
 	[VM_EXIT_PIO] = handle_pio,
 	[VM_EXIT_MMIO] = handle_mmio,
 	[VM_EXIT_HLT] = handle_hlt,
-	[VM_EXIT_SHUTDOWN] = handle_crash,
+	[VM_EXIT_SHUTDOWN] = handle_shutdown,
 	[VM_EXIT_SYSTEM_OFF] = handle_system_off,
 	[VM_EXIT_RESET] = handle_reset,
 	[VM_EXIT_FAIL_ENTRY] = handle_crash,

@@ -3,6 +3,7 @@
 #include "vm.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -56,6 +57,11 @@ static int create_vcpus(struct vm *vm)
 	return 0;
 }
 
+static void quit_from_console(void *ctx)
+{
+	vm_request_stop(ctx, VM_STOP_USER, 0);
+}
+
 int vm_create(struct vm *vm, const struct vm_config *cfg)
 {
 	int err;
@@ -76,6 +82,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	vm->console = console_create(STDIN_FILENO, STDOUT_FILENO, &vm->t.first_output);
 	if (!vm->console)
 		return -ENOMEM;
+	console_set_quit_handler(vm->console, quit_from_console, vm);
 	err = arch_vm_init(vm);
 	if (err)
 		return err;
@@ -86,7 +93,36 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 		return err;
 	}
 	vm->t.kernel_loaded = time_now_us();
+	if (vm->max_vcpus && cfg->nr_cpus > vm->max_vcpus) {
+		pr_err("-c %u exceeds this host's limit of %u vCPUs", cfg->nr_cpus, vm->max_vcpus);
+		vm->input_error = true;
+		return -EINVAL;
+	}
+	if (cfg->nr_cpus > 1 && !vm->irqchip) {
+		pr_err("%u vCPUs need the in-kernel interrupt controller to start the secondary "
+		       "CPUs; use --irqchip=on",
+		       cfg->nr_cpus);
+		vm->input_error = true;
+		return -EINVAL;
+	}
+	if (vm->irqchip) {
+		err = vm->be_ops->irqchip_init(vm);
+		if (err)
+			return err;
+	}
 	return create_vcpus(vm);
+}
+
+/* A Linux guest started with panic=-1 reboots after a panic: report that as the crash it
+ * is, with the last lines it printed. */
+static enum vm_stop_reason check_guest_panic(struct vm *vm, enum vm_stop_reason reason)
+{
+	if (!console_saw_panic(vm->console) || reason == VM_STOP_DEBUG_EXIT ||
+	    reason == VM_STOP_HOST_ERROR || reason == VM_STOP_CRASH)
+		return reason;
+	fprintf(stderr, "\nsmolvm: the guest kernel panicked; its last console lines:\n");
+	console_print_tail(vm->console, stderr, 30);
+	return VM_STOP_CRASH;
 }
 
 static void *vcpu_thread(void *arg)
@@ -98,7 +134,10 @@ static void *vcpu_thread(void *arg)
 enum vm_stop_reason vm_run(struct vm *vm)
 {
 	unsigned started = 0;
+	enum vm_stop_reason reason;
 
+	if (console_enter_raw_mode(vm->console))
+		pr_warn("cannot put the terminal in raw mode: %s", strerror(errno));
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		int err = pthread_create(&vm->vcpus[i].thread, NULL, vcpu_thread, &vm->vcpus[i]);
 
@@ -112,7 +151,10 @@ enum vm_stop_reason vm_run(struct vm *vm)
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(vm->vcpus[i].thread, NULL);
 	vm->t.end = time_now_us();
-	return vm_stop_requested(vm);
+	console_restore_tty(vm->console);
+	reason = check_guest_panic(vm, vm_stop_requested(vm));
+	atomic_store(&vm->stop_reason, (int)reason);
+	return reason;
 }
 
 void vm_request_stop(struct vm *vm, enum vm_stop_reason reason, uint64_t code)

@@ -3,6 +3,7 @@
  * arch/<arch>/ directory is linked into a binary (guest arch = host arch). */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -27,6 +28,9 @@ int arch_load_kernel(struct vm *vm);
 int arch_vcpu_reset(struct vcpu *vcpu);
 /* Writes a register dump of @r to @out. */
 void arch_dump_regs(const struct arch_regs *r, FILE *out);
+/* True if a CPU shutdown in state @r is a deliberate reset rather than a crash (x86: the
+ * guest emptied its IDT first, as Linux's reboot=t does). */
+bool arch_shutdown_is_reset(const struct arch_regs *r);
 /* Program counter of @r and the Capstone arch/mode to disassemble code there. */
 uint64_t arch_regs_pc(const struct arch_regs *r);
 void arch_capstone_mode(const struct arch_regs *r, int *cs_arch, int *cs_mode);

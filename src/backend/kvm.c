@@ -89,6 +89,10 @@ static int kvm_vm_init(struct vm *vm)
 		return k->run_size;
 	ret = ioctl(k->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS);
 	k->max_slots = ret > 0 ? (unsigned)ret : 32;
+	ret = ioctl(k->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	if (ret <= 0)
+		ret = ioctl(k->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+	vm->max_vcpus = ret > 0 ? (unsigned)ret : 1;
 	sigemptyset(&sa.sa_mask);
 	sigaction(KICK_SIGNAL, &sa, NULL);
 	return kvm_arch_vm_init(vm);

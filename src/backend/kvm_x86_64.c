@@ -16,7 +16,17 @@
 #define KVM_TSS_ADDR      0xfffbd000ull
 #define KVM_IDENTITY_ADDR 0xfffbc000ull
 
-#define CPUID_1_ECX_HYPERVISOR (1u << 31)
+#define CPUID_1_ECX_HYPERVISOR    (1u << 31)
+#define CPUID_1_ECX_TSC_DEADLINE  (1u << 24)
+/* Hypervisor timing leaf (TSC and APIC bus frequency in kHz), as VMware and QEMU define it. */
+#define CPUID_TIMING_LEAF         0x40000010u
+#define KVM_APIC_BUS_KHZ          1000000u /* KVM's APIC timer ticks at 1 GHz */
+
+/* Local APIC register offsets in struct kvm_lapic_state. */
+#define APIC_LVT_LINT0 0x350
+#define APIC_LVT_LINT1 0x360
+#define APIC_MODE_EXTINT (7u << 8)
+#define APIC_MODE_NMI    (4u << 8)
 
 static int fetch_cpuid(struct kvm_vm_state *k)
 {
@@ -101,16 +111,36 @@ int kvm_arch_irqchip_init(struct vm *vm)
 	return ret < 0 ? ret : 0;
 }
 
+/* Adds the timing leaf when KVM tells the TSC frequency; @c has room for one more entry. */
+static void add_timing_leaf(struct vcpu *vcpu, struct kvm_cpuid2 *c)
+{
+	int khz = ioctl(kvm_vcpu(vcpu)->fd, KVM_GET_TSC_KHZ, 0);
+
+	if (khz <= 0)
+		return;
+	for (unsigned i = 0; i < c->nent; i++) {
+		if (c->entries[i].function == 0x40000000 && c->entries[i].eax < CPUID_TIMING_LEAF)
+			c->entries[i].eax = CPUID_TIMING_LEAF;
+		if (c->entries[i].function == CPUID_TIMING_LEAF)
+			return;
+	}
+	c->entries[c->nent++] = (struct kvm_cpuid_entry2){
+		.function = CPUID_TIMING_LEAF, .eax = (uint32_t)khz, .ebx = KVM_APIC_BUS_KHZ,
+	};
+}
+
 static int setup_cpuid(struct vcpu *vcpu)
 {
-	const struct kvm_cpuid2 *supported = kvm_vm(vcpu->vm)->cpuid;
+	const struct kvm_vm_state *k = kvm_vm(vcpu->vm);
+	const struct kvm_cpuid2 *supported = k->cpuid;
 	size_t bytes = sizeof(*supported) + supported->nent * sizeof(supported->entries[0]);
-	struct kvm_cpuid2 *c = malloc(bytes);
+	struct kvm_cpuid2 *c = malloc(bytes + sizeof(c->entries[0]));
 	int ret;
 
 	if (!c)
 		return -ENOMEM;
 	memcpy(c, supported, bytes);
+	add_timing_leaf(vcpu, c);
 	for (unsigned i = 0; i < c->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &c->entries[i];
 
@@ -119,6 +149,10 @@ static int setup_cpuid(struct vcpu *vcpu)
 			/* Tell the guest it runs under a hypervisor, and its initial APIC id. */
 			e->ecx |= CPUID_1_ECX_HYPERVISOR;
 			e->ebx = (e->ebx & 0x00ffffffu) | (vcpu->id << 24);
+			/* The in-kernel LAPIC emulates the TSC-deadline timer mode. */
+			if (k->irqchip &&
+			    ioctl(k->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0)
+				e->ecx |= CPUID_1_ECX_TSC_DEADLINE;
 			break;
 		case 0xb:
 		case 0x1f:
@@ -204,6 +238,24 @@ static int setup_fpu(struct vcpu *vcpu)
 	return ret < 0 ? ret : 0;
 }
 
+/* LINT0 takes the 8259's interrupts (ExtINT), LINT1 the NMI, as on a PC. */
+static int setup_lapic(struct vcpu *vcpu)
+{
+	struct kvm_lapic_state lapic;
+	uint32_t v;
+	int fd = kvm_vcpu(vcpu)->fd;
+
+	if (kvm_ioctl(fd, KVM_GET_LAPIC, &lapic) < 0)
+		return -EIO;
+	memcpy(&v, &lapic.regs[APIC_LVT_LINT0], 4);
+	v = (v & ~0x700u & ~0x10000u) | APIC_MODE_EXTINT;
+	memcpy(&lapic.regs[APIC_LVT_LINT0], &v, 4);
+	memcpy(&v, &lapic.regs[APIC_LVT_LINT1], 4);
+	v = (v & ~0x700u & ~0x10000u) | APIC_MODE_NMI;
+	memcpy(&lapic.regs[APIC_LVT_LINT1], &v, 4);
+	return kvm_ioctl(fd, KVM_SET_LAPIC, &lapic) < 0 ? -EIO : 0;
+}
+
 int kvm_arch_vcpu_init(struct vcpu *vcpu)
 {
 	int ret = setup_cpuid(vcpu);
@@ -212,6 +264,8 @@ int kvm_arch_vcpu_init(struct vcpu *vcpu)
 		ret = setup_msrs(vcpu);
 	if (!ret)
 		ret = setup_fpu(vcpu);
+	if (!ret && kvm_vm(vcpu->vm)->irqchip)
+		ret = setup_lapic(vcpu);
 	return ret;
 }
 

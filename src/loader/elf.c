@@ -5,6 +5,7 @@
 
 #include <elf.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -78,8 +79,8 @@ static int check_header(const Elf64_Ehdr *eh, size_t size, const char *name, uns
 	return 0;
 }
 
-/* Looks for the PVH entry note in one PT_NOTE segment. */
-static void find_pvh_note(const uint8_t *p, uint64_t len, struct elf_image *out)
+/* Looks for the PVH entry note and Linux's own notes in one PT_NOTE segment. */
+static void scan_notes(const uint8_t *p, uint64_t len, struct elf_image *out)
 {
 	while (len >= sizeof(Elf64_Nhdr)) {
 		Elf64_Nhdr nh;
@@ -91,6 +92,8 @@ static void find_pvh_note(const uint8_t *p, uint64_t len, struct elf_image *out)
 		total = sizeof(nh) + namesz + descsz;
 		if (total > len)
 			return;
+		if (nh.n_namesz == 6 && !memcmp(p + sizeof(nh), "Linux", 6))
+			out->is_linux = true;
 		if (nh.n_type == XEN_ELFNOTE_PHYS32_ENTRY && nh.n_namesz == 4 &&
 		    !memcmp(p + sizeof(nh), "Xen", 4) && (nh.n_descsz == 4 || nh.n_descsz == 8)) {
 			uint64_t entry = 0;
@@ -140,36 +143,30 @@ static int check_segment(const Elf64_Phdr *ph, unsigned idx, size_t size, const 
 	return 0;
 }
 
-int elf_load(const uint8_t *data, size_t size, const char *name, unsigned machine,
-	     struct guest_mem *mem, const struct mem_range *reserved, unsigned nr_reserved,
-	     struct elf_image *out)
+/* True if physical address @pa lies in a PT_LOAD segment. */
+static bool in_loaded_segment(const Elf64_Ehdr *eh, const Elf64_Phdr *ph, uint64_t pa)
 {
-	Elf64_Ehdr eh;
-	const Elf64_Phdr *ph;
+	for (unsigned i = 0; i < eh->e_phnum; i++)
+		if (ph[i].p_type == PT_LOAD && pa - ph[i].p_paddr < ph[i].p_memsz)
+			return true;
+	return false;
+}
+
+/* Every segment at p_paddr, after checking all of them. */
+static int load_segments(const uint8_t *data, size_t size, const char *name,
+			 const Elf64_Ehdr *ehp, const Elf64_Phdr *ph, struct guest_mem *mem,
+			 const struct mem_range *reserved, unsigned nr_reserved,
+			 struct elf_image *out)
+{
+	const Elf64_Ehdr eh = *ehp;
 	bool entry_found = false;
 	int err;
 
-	memset(out, 0, sizeof(*out));
-	if (!elf_is_elf(data, size)) {
-		pr_err("kernel '%s' is not an ELF file", name);
-		return -ENOEXEC;
-	}
-	if (size < EI_NIDENT) {
-		pr_err("kernel '%s' is truncated: %zu bytes", name, size);
-		return -ENOEXEC;
-	}
-	memset(&eh, 0, sizeof(eh));
-	memcpy(&eh, data, MIN(size, sizeof(eh)));
-	err = check_header(&eh, size, name, machine);
-	if (err)
-		return err;
-	ph = (const Elf64_Phdr *)(data + eh.e_phoff);
 	out->load_start = UINT64_MAX;
-
 	/* First pass: validate everything, so a bad file leaves guest memory untouched. */
 	for (unsigned i = 0; i < eh.e_phnum; i++) {
 		if (ph[i].p_type == PT_NOTE && in_file(ph[i].p_offset, ph[i].p_filesz, size))
-			find_pvh_note(data + ph[i].p_offset, ph[i].p_filesz, out);
+			scan_notes(data + ph[i].p_offset, ph[i].p_filesz, out);
 		if (ph[i].p_type != PT_LOAD || ph[i].p_memsz == 0)
 			continue;
 		err = check_segment(&ph[i], i, size, name, mem, reserved, nr_reserved);
@@ -196,6 +193,11 @@ int elf_load(const uint8_t *data, size_t size, const char *name, unsigned machin
 		pr_err("kernel '%s' has no loadable segments", name);
 		return -ENOEXEC;
 	}
+	if (out->has_pvh && !in_loaded_segment(&eh, ph, out->pvh_entry)) {
+		pr_err("kernel '%s': PVH entry point 0x%x is not inside any loaded segment", name,
+		       out->pvh_entry);
+		return -ENOEXEC;
+	}
 	if (!entry_found && !out->has_pvh) {
 		pr_err("kernel '%s': entry point 0x%llx is not inside any loaded segment", name,
 		       (unsigned long long)eh.e_entry);
@@ -213,3 +215,36 @@ int elf_load(const uint8_t *data, size_t size, const char *name, unsigned machin
 	}
 	return 0;
 }
+
+int elf_load(const uint8_t *data, size_t size, const char *name, unsigned machine,
+	     struct guest_mem *mem, const struct mem_range *reserved, unsigned nr_reserved,
+	     struct elf_image *out)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr *ph;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if (!elf_is_elf(data, size)) {
+		pr_err("kernel '%s' is not an ELF file", name);
+		return -ENOEXEC;
+	}
+	if (size < EI_NIDENT) {
+		pr_err("kernel '%s' is truncated: %zu bytes", name, size);
+		return -ENOEXEC;
+	}
+	memset(&eh, 0, sizeof(eh));
+	memcpy(&eh, data, MIN(size, sizeof(eh)));
+	err = check_header(&eh, size, name, machine);
+	if (err)
+		return err;
+	/* A copy: e_phoff need not be aligned, so the file's bytes cannot be cast. */
+	ph = malloc((size_t)eh.e_phnum * sizeof(*ph));
+	if (!ph)
+		return -ENOMEM;
+	memcpy(ph, data + eh.e_phoff, (size_t)eh.e_phnum * sizeof(*ph));
+	err = load_segments(data, size, name, &eh, ph, mem, reserved, nr_reserved, out);
+	free(ph);
+	return err;
+}
+

@@ -34,3 +34,15 @@
 #define X86_COM1_PORT       0x3f8
 #define X86_COM1_IRQ        4
 #define X86_DEBUG_EXIT_PORT 0xf4
+
+/* ACPI: tables in the reserved BIOS area, where Linux also scans for the RSDP. */
+#define X86_ACPI_BASE      0xf0000ull
+#define X86_ACPI_SIZE      0x10000ull
+/* Hardware-reduced ACPI registers (FADT sleep control/status and reset), one I/O block. */
+#define X86_ACPI_PM_PORT   0x600
+#define X86_ACPI_RESET_VALUE 0x42
+#define X86_IOAPIC_ADDR    0xfec00000ull
+#define X86_LAPIC_ADDR     0xfee00000ull
+/* The i8042 keyboard controller's ports: reset through 0x64 (Linux reboot=k). */
+#define X86_I8042_DATA_PORT 0x60
+#define X86_I8042_CMD_PORT  0x64

@@ -1,20 +1,27 @@
 // SPDX-License-Identifier: MIT
-/* platform.c: the x86_64 platform devices and where they sit: COM1 16550A at 0x3f8 (IRQ 4)
- * and the isa-debug-exit port at 0xf4. */
+/* platform.c: the x86_64 platform devices and where they sit: COM1 16550A at 0x3f8
+ * (IRQ 4), the isa-debug-exit port at 0xf4, the ACPI power registers at 0x600 and the
+ * i8042 reset path at 0x60/0x64. */
 #include <errno.h>
 #include <stdlib.h>
 
 #include "arch/arch.h"
 #include "arch/x86_64/layout.h"
+#include "backend/backend.h"
 #include "console.h"
+#include "devices/acpi_pm.h"
 #include "devices/debug_exit.h"
+#include "devices/i8042.h"
 #include "devices/uart8250.h"
 #include "log.h"
 #include "vm.h"
 
+#define ACPI_S5_SLEEP_TYPE 5 /* must match the \_S5 package in acpi.c's DSDT */
+
 struct x86_com1 {
 	struct io_region region;
 	struct uart8250 *uart;
+	struct vm *vm;
 };
 
 static void com1_destroy(void *priv)
@@ -25,6 +32,15 @@ static void com1_destroy(void *priv)
 	free(com);
 }
 
+/* IRQ 4 on the in-kernel PIC/IOAPIC; without them the guest polls. */
+static void com1_set_irq(void *ctx, bool level)
+{
+	struct x86_com1 *com = ctx;
+
+	if (com->vm->irqchip)
+		com->vm->be_ops->irq_set(com->vm, X86_COM1_IRQ, level);
+}
+
 static int add_com1(struct vm *vm)
 {
 	struct x86_com1 *com = calloc(1, sizeof(*com));
@@ -32,7 +48,8 @@ static int add_com1(struct vm *vm)
 
 	if (!com)
 		return -ENOMEM;
-	com->uart = uart8250_create(vm->console, NULL, NULL);
+	com->vm = vm;
+	com->uart = uart8250_create(vm->console, com1_set_irq, com);
 	err = vm_add_device(vm, "uart8250", com, com1_destroy);
 	if (err) {
 		com1_destroy(com);
@@ -50,20 +67,48 @@ static int add_com1(struct vm *vm)
 	return console_start_input(vm->console, uart8250_input_ready, com->uart);
 }
 
+/* Allocates a zeroed device of @size owned by the VM. */
+static void *new_device(struct vm *vm, const char *name, size_t size)
+{
+	void *dev = calloc(1, size);
+
+	if (dev && vm_add_device(vm, name, dev, free)) {
+		free(dev);
+		return NULL;
+	}
+	return dev;
+}
+
 static int add_debug_exit(struct vm *vm)
 {
-	struct debug_exit *dev = calloc(1, sizeof(*dev));
-	int err;
+	struct debug_exit *dev = new_device(vm, "debug-exit", sizeof(*dev));
 
 	if (!dev)
 		return -ENOMEM;
-	err = vm_add_device(vm, "debug-exit", dev, free);
-	if (err) {
-		free(dev);
-		return err;
-	}
 	debug_exit_init(dev, vm, X86_DEBUG_EXIT_PORT);
 	return bus_register(&vm->pio, &dev->region);
+}
+
+static int add_acpi_pm(struct vm *vm)
+{
+	struct acpi_pm *pm = new_device(vm, "acpi-pm", sizeof(*pm));
+
+	if (!pm)
+		return -ENOMEM;
+	acpi_pm_init(pm, vm, X86_ACPI_PM_PORT, ACPI_S5_SLEEP_TYPE, X86_ACPI_RESET_VALUE);
+	return bus_register(&vm->pio, &pm->region);
+}
+
+static int add_i8042(struct vm *vm)
+{
+	struct i8042 *kbc = new_device(vm, "i8042", sizeof(*kbc));
+	int err;
+
+	if (!kbc)
+		return -ENOMEM;
+	i8042_init(kbc, vm, X86_I8042_DATA_PORT, X86_I8042_CMD_PORT);
+	err = bus_register(&vm->pio, &kbc->data_region);
+	return err ? err : bus_register(&vm->pio, &kbc->cmd_region);
 }
 
 int arch_vm_init(struct vm *vm)
@@ -72,7 +117,12 @@ int arch_vm_init(struct vm *vm)
 
 	if (!err)
 		err = add_debug_exit(vm);
+	if (!err)
+		err = add_acpi_pm(vm);
+	if (!err)
+		err = add_i8042(vm);
 	if (err)
-		pr_err("cannot create the platform devices: %s", err == -EEXIST ? "port clash" : "out of memory");
+		pr_err("cannot create the platform devices: %s",
+		       err == -EEXIST ? "two devices claim one port" : "out of memory");
 	return err;
 }

@@ -17,7 +17,7 @@ struct pvh_page {
 _Static_assert(sizeof(struct pvh_page) <= 4096, "PVH data fits one page");
 
 int pvh_write_start_info(struct guest_mem *mem, uint64_t cmdline_gpa, uint64_t initrd_gpa,
-			 uint64_t initrd_size)
+			 uint64_t initrd_size, uint64_t rsdp_gpa)
 {
 	struct pvh_page *page = guest_mem_ptr(mem, X86_START_INFO_ADDR, sizeof(*page));
 	struct x86_mem_entry map[X86_MEMMAP_MAX];
@@ -32,6 +32,7 @@ int pvh_write_start_info(struct guest_mem *mem, uint64_t cmdline_gpa, uint64_t i
 	page->info.magic = HVM_START_MAGIC;
 	page->info.version = 1;
 	page->info.cmdline_paddr = cmdline_gpa;
+	page->info.rsdp_paddr = rsdp_gpa;
 	page->info.memmap_paddr = X86_START_INFO_ADDR + offsetof(struct pvh_page, memmap);
 	page->info.memmap_entries = n;
 	if (initrd_size) {

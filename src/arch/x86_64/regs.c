@@ -46,6 +46,11 @@ void arch_dump_regs(const struct arch_regs *r, FILE *out)
 		(unsigned long long)r->apic_base);
 }
 
+bool arch_shutdown_is_reset(const struct arch_regs *r)
+{
+	return r->idt.limit == 0;
+}
+
 uint64_t arch_regs_pc(const struct arch_regs *r)
 {
 	/* Outside long mode the CS base takes part in forming the linear address. */

@@ -22,7 +22,7 @@ GUESTS_X86_64_LDFLAGS := -nostdlib -static -no-pie \
 # PVH guests start in 32-bit protected mode and link the 32-bit helpers;
 # the others are entered in long mode and link the 64-bit helpers.
 GUESTS_X86_64_PVH := hello_pvh exit_loop_pvh exit_loop0_pvh
-GUESTS_X86_64_LONG := triple_fault mmio_odd exit_code hlt stdin_echo
+GUESTS_X86_64_LONG := triple_fault triple_fault_reset mmio_odd exit_code hlt stdin_echo
 
 GUESTS_X86_64_PVH_ELFS := $(GUESTS_X86_64_PVH:%=$(GUESTS_X86_64_OUT)/%.elf)
 GUESTS_X86_64_LONG_ELFS := $(GUESTS_X86_64_LONG:%=$(GUESTS_X86_64_OUT)/%.elf)
@@ -43,7 +43,7 @@ $(GUESTS_X86_64_LONG_ELFS): $(GUESTS_X86_64_OUT)/%.elf: \
 # One source per guest, except the exit-loop pair, which differs only in
 # its iteration count. Objects depend on this file so flag changes rebuild.
 GUESTS_X86_64_OBJS := $(patsubst %,$(GUESTS_X86_64_OUT)/%.o, \
-	hello_pvh $(GUESTS_X86_64_LONG))
+	hello_pvh $(filter-out triple_fault_reset,$(GUESTS_X86_64_LONG)))
 
 $(GUESTS_X86_64_OBJS): $(GUESTS_X86_64_OUT)/%.o: $(GUESTS_X86_64_SRC)/%.S \
 		$(GUESTS_X86_64_SRC)/guests.mk
@@ -59,6 +59,13 @@ $(GUESTS_X86_64_OUT)/lib64.o: GUESTS_X86_64_DEFS := -DGUEST_BITS=64
 
 $(GUESTS_X86_64_OUT)/exit_loop_pvh.o $(GUESTS_X86_64_OUT)/exit_loop0_pvh.o: \
 		$(GUESTS_X86_64_SRC)/exit_loop_pvh.S $(GUESTS_X86_64_SRC)/guests.mk
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(GUESTS_X86_64_ASFLAGS) $(GUESTS_X86_64_DEFS) -c $< -o $@
+
+# The reset variant empties its IDT (limit 0), the reboot idiom Linux uses for reboot=t.
+$(GUESTS_X86_64_OUT)/triple_fault_reset.o: GUESTS_X86_64_DEFS := -DEMPTY_IDT
+$(GUESTS_X86_64_OUT)/triple_fault_reset.o: $(GUESTS_X86_64_SRC)/triple_fault.S \
+		$(GUESTS_X86_64_SRC)/guests.mk
 	@mkdir -p $(@D)
 	$(GUEST_CC) $(GUESTS_X86_64_ASFLAGS) $(GUESTS_X86_64_DEFS) -c $< -o $@
 
