@@ -63,6 +63,7 @@ static void usage(FILE *out)
 		"      is on stderr\n"
 		"  2   bad option or unusable kernel file\n"
 		"  3   host problem (no /dev/kvm, no permission, out of memory)\n"
+		"  128+N  stopped by signal N (SIGTERM, SIGINT, SIGHUP); Ctrl-A x gives 0\n"
 		"  N   the guest wrote V to the debug-exit port (0xf4): N = (V << 1) | 1, as QEMU's\n"
 		"      isa-debug-exit does (V = 0x10 gives 33)\n");
 }
@@ -79,7 +80,7 @@ static void stop_signal(int sig)
 		console_restore_tty(signal_vm->console);
 		_exit(128 + sig);
 	}
-	vm_request_stop(signal_vm, VM_STOP_USER, 0);
+	vm_request_stop(signal_vm, VM_STOP_USER, (uint64_t)sig);
 }
 
 /* A crash of smolvm itself must still give the terminal back. */
@@ -254,6 +255,9 @@ static int exit_code_for(const struct vm *vm, enum vm_stop_reason reason)
 	case VM_STOP_HOST_ERROR:
 	case VM_STOP_NONE:
 		return EXIT_HOST;
+	case VM_STOP_USER:
+		/* Ctrl-A x is a normal way out; a signal reports itself as shells expect. */
+		return vm->stop_code ? 128 + (int)vm->stop_code : EXIT_OK;
 	default:
 		return EXIT_OK;
 	}

@@ -161,6 +161,22 @@ static int load_kernel_file(struct vm *vm, const struct mapped_file *f, struct a
 	return -ENOEXEC;
 }
 
+/* There is no BIOS, but kernels reboot through one: Linux on hardware-reduced ACPI without
+ * EFI ends up jumping to the reset vector (reboot type BIOS). A real-mode stub there writes
+ * the ACPI reset register, so that path reboots the VM like the others. */
+static int write_reset_vector(struct vm *vm)
+{
+	static const uint8_t stub[] = {
+		0xb0, X86_ACPI_RESET_VALUE,                       /* mov al, RESET_VALUE */
+		0xba, (X86_ACPI_PM_PORT + 2) & 0xff, (X86_ACPI_PM_PORT + 2) >> 8, /* mov dx, port */
+		0xee,                                             /* out dx, al */
+		0xf4,                                             /* 1: hlt */
+		0xeb, 0xfd,                                       /* jmp 1b */
+	};
+
+	return guest_mem_write(&vm->mem, X86_RESET_VECTOR, stub, sizeof(stub));
+}
+
 /* Command line, initrd, ACPI and the boot data structure the entry mode expects. */
 static int write_boot_data(struct vm *vm, struct arch_boot *boot, const struct kernel_info *ki)
 {
@@ -176,6 +192,8 @@ static int write_boot_data(struct vm *vm, struct arch_boot *boot, const struct k
 	err = load_initrd(vm, ki->kernel_end, initrd_limit, &d.initrd_gpa, &d.initrd_size);
 	if (!err)
 		err = x86_acpi_write_tables(&vm->mem, vm->cfg->nr_cpus, &d.rsdp_gpa);
+	if (!err)
+		err = write_reset_vector(vm);
 	if (err)
 		return err;
 	if (boot->mode == X86_ENTRY_PVH32)

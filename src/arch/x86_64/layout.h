@@ -43,6 +43,8 @@
 #define X86_ACPI_RESET_VALUE 0x42
 #define X86_IOAPIC_ADDR    0xfec00000ull
 #define X86_LAPIC_ADDR     0xfee00000ull
+/* The CPU's reset vector (F000:FFF0), where a BIOS would start; see boot.c. */
+#define X86_RESET_VECTOR   0xffff0ull
 /* The i8042 keyboard controller's ports: reset through 0x64 (Linux reboot=k). */
 #define X86_I8042_DATA_PORT 0x60
 #define X86_I8042_CMD_PORT  0x64

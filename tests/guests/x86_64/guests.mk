@@ -22,7 +22,7 @@ GUESTS_X86_64_LDFLAGS := -nostdlib -static -no-pie \
 # PVH guests start in 32-bit protected mode and link the 32-bit helpers;
 # the others are entered in long mode and link the 64-bit helpers.
 GUESTS_X86_64_PVH := hello_pvh exit_loop_pvh exit_loop0_pvh
-GUESTS_X86_64_LONG := triple_fault triple_fault_reset mmio_odd exit_code hlt stdin_echo
+GUESTS_X86_64_LONG := triple_fault triple_fault_reset mmio_odd exit_code hlt stdin_echo panic_reset
 
 GUESTS_X86_64_PVH_ELFS := $(GUESTS_X86_64_PVH:%=$(GUESTS_X86_64_OUT)/%.elf)
 GUESTS_X86_64_LONG_ELFS := $(GUESTS_X86_64_LONG:%=$(GUESTS_X86_64_OUT)/%.elf)
