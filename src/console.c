@@ -41,6 +41,7 @@ struct console {
 	char out_tail[TAIL_SIZE];
 	uint64_t out_total;
 	unsigned panic_match; /* bytes of PANIC_BANNER matched so far */
+	uint64_t panic_pos;   /* out_total where the first banner ended */
 	_Atomic bool panicked;
 };
 
@@ -71,6 +72,8 @@ static void watch_output(struct console *con, const uint8_t *p, size_t len)
 		else
 			con->panic_match = p[i] == (uint8_t)banner[0];
 		if (con->panic_match == sizeof(banner) - 1) {
+			if (!atomic_load(&con->panicked))
+				con->panic_pos = con->out_total;
 			atomic_store(&con->panicked, true);
 			con->panic_match = 0;
 		}
@@ -101,16 +104,28 @@ bool console_saw_panic(struct console *con)
 	return atomic_load(&con->panicked);
 }
 
+/* Start of the line @lines lines before position @pos, not before the kept tail. */
+static uint64_t lines_before(const struct console *con, uint64_t pos, unsigned lines)
+{
+	uint64_t start = con->out_total > TAIL_SIZE ? con->out_total - TAIL_SIZE : 0;
+	unsigned seen = 0;
+
+	while (pos > start) {
+		if (con->out_tail[(pos - 1) % TAIL_SIZE] == '\n' && ++seen > lines)
+			break;
+		pos--;
+	}
+	return pos;
+}
+
 void console_print_tail(struct console *con, FILE *out, unsigned lines)
 {
 	uint64_t end = con->out_total, start = end > TAIL_SIZE ? end - TAIL_SIZE : 0;
-	uint64_t from = end;
+	uint64_t from = lines_before(con, end, lines);
 
-	/* Walk back over @lines newlines (a trailing newline does not count). */
-	for (unsigned seen = 0; from > start; from--) {
-		if (con->out_tail[(from - 1) % TAIL_SIZE] == '\n' && from != end && ++seen == lines)
-			break;
-	}
+	/* After a panic, start just before its banner if that is still kept. */
+	if (atomic_load(&con->panicked) && con->panic_pos > start + sizeof(PANIC_BANNER))
+		from = lines_before(con, con->panic_pos - sizeof(PANIC_BANNER) + 1, 3);
 	for (uint64_t i = from; i < end; i++)
 		fputc(con->out_tail[i % TAIL_SIZE], out);
 	if (end && con->out_tail[(end - 1) % TAIL_SIZE] != '\n')

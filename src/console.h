@@ -39,5 +39,6 @@ void console_set_quit_handler(struct console *con, void (*quit)(void *ctx), void
 
 /* True once the guest printed a Linux panic banner ("Kernel panic - not syncing"). */
 bool console_saw_panic(struct console *con);
-/* Writes the last @lines lines of guest output to @out. */
+/* Writes the last @lines lines of guest output to @out; after a panic, everything from a
+ * few lines before the panic banner (as far as the kept 8 KiB reach). */
 void console_print_tail(struct console *con, FILE *out, unsigned lines);

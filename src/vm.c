@@ -125,6 +125,8 @@ static enum vm_stop_reason check_guest_panic(struct vm *vm, enum vm_stop_reason 
 	return VM_STOP_CRASH;
 }
 
+static void kick_all(struct vm *vm);
+
 static void *vcpu_thread(void *arg)
 {
 	vcpu_run_loop(arg);
@@ -148,6 +150,9 @@ enum vm_stop_reason vm_run(struct vm *vm)
 		}
 		atomic_store(&vm->threads_started, ++started);
 	}
+	/* A stop requested while threads were still starting may have missed the later ones. */
+	if (vm_stop_requested(vm))
+		kick_all(vm);
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(vm->vcpus[i].thread, NULL);
 	vm->t.end = time_now_us();
@@ -157,19 +162,24 @@ enum vm_stop_reason vm_run(struct vm *vm)
 	return reason;
 }
 
+/* Wakes the started vCPUs so they notice a stop; the caller's own loop sees the flag. */
+static void kick_all(struct vm *vm)
+{
+	unsigned started = atomic_load(&vm->threads_started);
+
+	for (unsigned i = 0; i < started; i++)
+		if (!pthread_equal(vm->vcpus[i].thread, pthread_self()))
+			vm->be_ops->vcpu_kick(&vm->vcpus[i]);
+}
+
 void vm_request_stop(struct vm *vm, enum vm_stop_reason reason, uint64_t code)
 {
 	int expected = VM_STOP_NONE;
-	unsigned started;
 
 	if (!atomic_compare_exchange_strong(&vm->stop_reason, &expected, (int)reason))
 		return;
 	vm->stop_code = code;
-	/* Wake the other vCPUs so they notice; the caller's own loop sees the flag. */
-	started = atomic_load(&vm->threads_started);
-	for (unsigned i = 0; i < started; i++)
-		if (!pthread_equal(vm->vcpus[i].thread, pthread_self()))
-			vm->be_ops->vcpu_kick(&vm->vcpus[i]);
+	kick_all(vm);
 }
 
 void vm_destroy(struct vm *vm)

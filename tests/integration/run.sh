@@ -84,6 +84,35 @@ check_bad aarch64 "$WORK/bad/aarch64.elf" "ELF file for aarch64"
 check_bad riscv "$WORK/bad/riscv.elf" "ELF file for RISC-V"
 check_bad outside-ram "$WORK/bad/outside-ram.elf" "outside guest RAM"
 check_bad overlap "$WORK/bad/overlap.elf" "overlap"
+check_bad bz-old-protocol "$WORK/bad/bz-old-protocol.bin" "boot protocol 2.05; smolvm needs 2.06"
+check_bad bz-32bit "$WORK/bad/bz-32bit.bin" "no 64-bit entry point"
+check_bad bz-zimage "$WORK/bad/bz-zimage.bin" "zImage"
+check_bad bz-bad-flag "$WORK/bad/bz-bad-flag.bin" "corrupt setup header"
+check_bad bz-truncated "$WORK/bad/bz-truncated.bin" "bzImage '.*' is truncated"
+
+run cmdline-too-long-for-kernel -- "$SMOLVM" -m 64M -p "boot with a long command line" "$WORK/bad/bz-short-cmdline.bin"
+expect_status 2; expect_err "command line is [0-9]+ bytes long; this kernel accepts at most 16"; done_test
+
+run cmdline-too-long -- "$SMOLVM" -m 64M -p "$(head -c 70000 /dev/zero | tr '\0' x)" "$WORK/bad/good-bz.bin"
+expect_status 2; expect_err "command line is 70000 bytes long"; done_test
+
+truncate -s 40M "$WORK/big-initrd"
+run initrd-does-not-fit -- "$SMOLVM" -m 32M -i "$WORK/big-initrd" "$WORK/bad/good-bz.bin"
+expect_status 2; expect_err "initrd '.*big-initrd' \(40960 KiB\) does not fit"; done_test
+
+run initrd-missing -- "$SMOLVM" -m 32M -i "$WORK/nope.img" "$WORK/bad/good-bz.bin"
+expect_status 2; expect_err "cannot open initrd '.*nope.img'"; done_test
+
+for bad in 0 -1 256 x 2x ''; do
+	run "cpus-refused[$bad]" -- "$SMOLVM" -c "$bad"
+	expect_status 2; expect_err "invalid vCPU count"; done_test
+done
+
+run smp-needs-irqchip -- "$SMOLVM" -c 2 --irqchip=off "$G/hello_pvh.elf"
+expect_status 2; expect_err "need the in-kernel interrupt controller"; done_test
+
+run bad-irqchip-mode -- "$SMOLVM" --irqchip=maybe
+expect_status 2; expect_err "invalid --irqchip mode 'maybe'"; done_test
 
 # --- guests ---------------------------------------------------------------------------------
 run builtin-guest -- "$SMOLVM"
@@ -163,6 +192,29 @@ done_test
 
 run stats -- "$SMOLVM" --stats "$G/hello_pvh.elf"
 expect_status 33; expect_err '^  pio +[0-9]+$'; done_test
+
+# A fake bzImage whose entry checks boot_params and the command line (see mkbad.py).
+run bzimage-boot-protocol -- "$SMOLVM" -m 64M -p "boot-test console=ttyS0" "$WORK/bad/good-bz.bin"
+expect_status 33; done_test
+
+run bzimage-default-cmdline -- "$SMOLVM" -m 64M "$WORK/bad/good-bz.bin"
+expect_status 35; done_test
+
+run bzimage-with-initrd-smp -- "$SMOLVM" -m 64M -c 4 -i "$K" -p "b" "$WORK/bad/good-bz.bin"
+expect_status 33; done_test
+
+run panic-is-a-crash -- "$SMOLVM" "$G/panic_reset.elf"
+expect_status 1
+expect_out '^Kernel panic - not syncing: smolvm test guest$'
+expect_err 'the guest kernel panicked; its last console lines:'
+expect_err '^last words before the panic$'
+done_test
+
+run triple-fault-empty-idt-is-reset -- "$SMOLVM" --log-level=info "$G/triple_fault_reset.elf"
+expect_status 0; expect_err 'reset the machine with a deliberate triple fault'; done_test
+
+run sigterm-exit-status -- sh -c "\"$SMOLVM\" --irqchip=on \"$G/hlt.elf\" & pid=\$!; sleep 1; kill -TERM \$pid; wait \$pid"
+expect_status 143; expect_out '^halting$'; done_test
 
 run mem-above-4g -- "$SMOLVM" -m 5G "$G/hello_pvh.elf"
 expect_status 33; expect_out '^Hello from a PVH guest$'; done_test
