@@ -101,6 +101,7 @@ test: all
 	$(MAKE) test-unit
 	$(MAKE) test-integration
 	$(MAKE) test-san
+	$(MAKE) test-harness
 	@echo "all test suites passed"
 
 # The README's first command ends here: the built-in guest, then the smolkernel.

@@ -108,7 +108,8 @@ bool console_saw_panic(struct console *con)
 static uint64_t lines_before(const struct console *con, uint64_t pos, unsigned lines)
 {
 	uint64_t start = con->out_total > TAIL_SIZE ? con->out_total - TAIL_SIZE : 0;
-	unsigned seen = 0;
+	/* An unterminated line at @pos counts as one of the @lines. */
+	unsigned seen = pos > start && con->out_tail[(pos - 1) % TAIL_SIZE] != '\n';
 
 	while (pos > start) {
 		if (con->out_tail[(pos - 1) % TAIL_SIZE] == '\n' && ++seen > lines)
@@ -124,7 +125,7 @@ void console_print_tail(struct console *con, FILE *out, unsigned lines)
 	uint64_t from = lines_before(con, end, lines);
 
 	/* After a panic, start just before its banner if that is still kept. */
-	if (atomic_load(&con->panicked) && con->panic_pos > start + sizeof(PANIC_BANNER))
+	if (atomic_load(&con->panicked) && con->panic_pos >= start + sizeof(PANIC_BANNER) - 1)
 		from = lines_before(con, con->panic_pos - sizeof(PANIC_BANNER) + 1, 3);
 	for (uint64_t i = from; i < end; i++)
 		fputc(con->out_tail[i % TAIL_SIZE], out);

@@ -96,6 +96,8 @@ static void install_signal_handlers(struct vm *vm)
 	struct sigaction stop = {.sa_handler = stop_signal}, fatal = {.sa_handler = fatal_signal};
 
 	signal_vm = vm;
+	/* A closed stdout must not kill smolvm; the guest keeps running without output. */
+	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&stop.sa_mask);
 	sigemptyset(&fatal.sa_mask);
 	sigaction(SIGINT, &stop, NULL);

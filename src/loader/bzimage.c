@@ -49,7 +49,9 @@ int bzimage_parse(const uint8_t *data, size_t size, const char *name, struct bzi
 		       name);
 		return -ENOEXEC;
 	}
-	if (!(h->xloadflags & XLF_KERNEL_64)) {
+	/* xloadflags came with protocol 2.12; older x86_64 bzImages have the 64-bit entry but
+	 * cannot say so. */
+	if (h->version >= 0x020c && !(h->xloadflags & XLF_KERNEL_64)) {
 		pr_err("bzImage '%s' has no 64-bit entry point (a 32-bit kernel?); smolvm boots "
 		       "64-bit kernels",
 		       name);

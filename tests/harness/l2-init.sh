@@ -5,6 +5,7 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 echo "L2-READY"
-# The shell reads the console through a pipe: an interactive busybox sh asks the terminal
-# for its cursor position (ESC [6n) and eats typed-ahead input while it waits for the reply.
-exec /bin/sh -c 'cat /dev/console | /bin/sh'
+# Without echo busybox sh reads plain lines: its line editor would ask the terminal for the
+# cursor position (ESC [6n) and eat typed-ahead input while it waits for the reply.
+stty -echo
+exec /bin/sh

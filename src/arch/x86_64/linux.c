@@ -27,12 +27,18 @@ int x86_linux_load_bzimage(struct vm *vm, const struct bzimage *bz, const char *
 	if (h->version >= 0x020a && h->relocatable_kernel && h->pref_address >= X86_HIMEM_START &&
 	    h->pref_address < X86_MMIO_HOLE_START)
 		load = h->pref_address;
+	if (load < X86_HIMEM_START) {
+		pr_err("bzImage '%s' asks to be loaded at 0x%llx, below 1 MiB where smolvm keeps its "
+		       "boot tables",
+		       name, (unsigned long long)load);
+		return -ENOEXEC;
+	}
 	dst = guest_mem_ptr(&vm->mem, load, need);
 	if (!dst) {
 		pr_err("bzImage '%s' needs guest RAM up to 0x%llx (%llu MiB) to decompress; "
 		       "give the guest more memory with -m",
 		       name, (unsigned long long)(load + need),
-		       (unsigned long long)((load + need) >> 20) + 1);
+		       (unsigned long long)((load + need + (1 << 20) - 1) >> 20));
 		return -ENOEXEC;
 	}
 	memcpy(dst, bz->kernel, bz->kernel_size);
