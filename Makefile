@@ -98,6 +98,7 @@ test-harness: smolvm
 	tests/harness/run-all.sh $(SMOLVM)
 
 test: all
+	$(MAKE) check-format
 	$(MAKE) test-unit
 	$(MAKE) test-integration
 	$(MAKE) test-san
@@ -113,10 +114,10 @@ bench: all
 	bench/run.sh
 
 format:
-	clang-format -i $$(git ls-files '*.c' '*.h')
+	clang-format -i $$(git ls-files 'src/*.[ch]' 'tests/unit/*.[ch]' 'bench/*.c')
 
 check-format:
-	clang-format --dry-run --Werror $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h')
+	clang-format --dry-run --Werror $$(git ls-files 'src/*.[ch]' 'tests/unit/*.[ch]' 'bench/*.c')
 
 deps:
 	scripts/setup.sh

@@ -103,16 +103,16 @@ static uint32_t pvh_entry(const uint8_t *img, size_t size, const Elf64_Phdr *ph)
 static void set_seg(struct kvm_segment *s, uint8_t type, uint16_t sel, uint8_t code_or_data)
 {
 	*s = (struct kvm_segment){
-	    .base = 0,
-	    .limit = 0xffffffff,
-	    .selector = sel,
-	    .type = type,
-	    .present = 1,
-	    .dpl = 0,
-	    .db = 1,
-	    .s = code_or_data,
-	    .l = 0,
-	    .g = 1,
+		.base = 0,
+		.limit = 0xffffffff,
+		.selector = sel,
+		.type = type,
+		.present = 1,
+		.dpl = 0,
+		.db = 1,
+		.s = code_or_data,
+		.l = 0,
+		.g = 1,
 	};
 }
 
@@ -158,7 +158,7 @@ int main(int argc, char **argv)
 			    ph.p_paddr + ph.p_memsz > START_INFO_GPA)
 				fail("PT_LOAD overlaps the start-info page");
 			uint64_t top =
-			    (ph.p_paddr + ph.p_memsz + (2ull << 20) - 1) & ~((2ull << 20) - 1);
+				(ph.p_paddr + ph.p_memsz + (2ull << 20) - 1) & ~((2ull << 20) - 1);
 			if (top > mem_size)
 				mem_size = top;
 		} else if (ph.p_type == PT_NOTE && !entry) {
@@ -191,10 +191,10 @@ int main(int argc, char **argv)
 		die("KVM_CREATE_VM");
 	(void)ioctl(vm, KVM_SET_TSS_ADDR, 0xfffbd000ul); /* VMX without unrestricted guest */
 	struct kvm_userspace_memory_region region = {
-	    .slot = 0,
-	    .guest_phys_addr = 0,
-	    .memory_size = mem_size,
-	    .userspace_addr = (uintptr_t)mem,
+		.slot = 0,
+		.guest_phys_addr = 0,
+		.memory_size = mem_size,
+		.userspace_addr = (uintptr_t)mem,
 	};
 	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region) < 0)
 		die("KVM_SET_USER_MEMORY_REGION");
@@ -205,7 +205,7 @@ int main(int argc, char **argv)
 	if (run_size < (int)sizeof(struct kvm_run))
 		die("KVM_GET_VCPU_MMAP_SIZE");
 	struct kvm_run *run =
-	    mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
+		mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
 	if (run == MAP_FAILED)
 		die("mmap kvm_run");
 
@@ -228,9 +228,9 @@ int main(int argc, char **argv)
 	if (ioctl(vcpu, KVM_SET_SREGS, &sregs) < 0)
 		die("KVM_SET_SREGS");
 	struct kvm_regs regs = {
-	    .rip = entry,
-	    .rbx = START_INFO_GPA,
-	    .rflags = 0x2,
+		.rip = entry,
+		.rbx = START_INFO_GPA,
+		.rflags = 0x2,
 	};
 	if (ioctl(vcpu, KVM_SET_REGS, &regs) < 0)
 		die("KVM_SET_REGS");

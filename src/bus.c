@@ -59,7 +59,8 @@ int bus_register(struct bus *bus, struct io_region *r)
 		bus->regions = n;
 		bus->cap = cap;
 	}
-	memmove(&bus->regions[pos + 1], &bus->regions[pos], (bus->nr - pos) * sizeof(*bus->regions));
+	memmove(&bus->regions[pos + 1], &bus->regions[pos],
+		(bus->nr - pos) * sizeof(*bus->regions));
 	bus->regions[pos] = r;
 	bus->nr++;
 	return 0;

@@ -20,7 +20,7 @@ struct vm_config {
 };
 
 #define CONFIG_DEFAULT_MEM (256ull << 20)
-#define CONFIG_MIN_MEM     (2ull << 20)
+#define CONFIG_MIN_MEM	   (2ull << 20)
 
 /* Parses "64M", "1G", "512" (MiB), "65536K", "2T". Refuses 0, garbage, overflow and sizes
  * that are not a multiple of 4 KiB. Returns 0 or -EINVAL / -ERANGE. */

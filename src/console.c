@@ -15,7 +15,7 @@
 
 #define CONSOLE_RING 4096 /* input ring, power of two */
 #define TAIL_SIZE    8192 /* output kept for reports, power of two */
-#define CTRL_A       0x01
+#define CTRL_A	     0x01
 #define PANIC_BANNER "Kernel panic - not syncing"
 
 struct console {

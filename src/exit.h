@@ -6,16 +6,16 @@
 #include <stdint.h>
 
 enum vm_exit_kind {
-	VM_EXIT_PIO,            /* port I/O (x86) */
-	VM_EXIT_MMIO,           /* access to guest-physical space that is not RAM */
-	VM_EXIT_HLT,            /* HLT with no in-kernel interrupt controller to wake it */
-	VM_EXIT_SHUTDOWN,       /* triple fault (x86) */
-	VM_EXIT_SYSTEM_OFF,     /* PSCI SYSTEM_OFF or equivalent */
-	VM_EXIT_RESET,          /* PSCI SYSTEM_RESET or equivalent */
-	VM_EXIT_FAIL_ENTRY,     /* the hardware refused to enter the guest */
+	VM_EXIT_PIO,		/* port I/O (x86) */
+	VM_EXIT_MMIO,		/* access to guest-physical space that is not RAM */
+	VM_EXIT_HLT,		/* HLT with no in-kernel interrupt controller to wake it */
+	VM_EXIT_SHUTDOWN,	/* triple fault (x86) */
+	VM_EXIT_SYSTEM_OFF,	/* PSCI SYSTEM_OFF or equivalent */
+	VM_EXIT_RESET,		/* PSCI SYSTEM_RESET or equivalent */
+	VM_EXIT_FAIL_ENTRY,	/* the hardware refused to enter the guest */
 	VM_EXIT_INTERNAL_ERROR, /* the hypervisor could not emulate something */
-	VM_EXIT_INTR,           /* a host signal interrupted the run (kick) */
-	VM_EXIT_UNKNOWN,        /* anything else; raw.code holds the backend's reason */
+	VM_EXIT_INTR,		/* a host signal interrupted the run (kick) */
+	VM_EXIT_UNKNOWN,	/* anything else; raw.code holds the backend's reason */
 	VM_EXIT__COUNT,
 };
 

@@ -24,9 +24,9 @@ static inline bool log_enabled(enum log_level level)
 	return level <= log_get_level();
 }
 
-#define pr_err(...)   log_msg(LOG_ERROR, __VA_ARGS__)
-#define pr_warn(...)  log_msg(LOG_WARN, __VA_ARGS__)
-#define pr_info(...)  log_msg(LOG_INFO, __VA_ARGS__)
+#define pr_err(...)  log_msg(LOG_ERROR, __VA_ARGS__)
+#define pr_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
+#define pr_info(...) log_msg(LOG_INFO, __VA_ARGS__)
 /* Checked inline: debug messages sit on hot paths (unclaimed port accesses). */
 #define pr_debug(...)                                                                              \
 	do {                                                                                       \
@@ -37,12 +37,13 @@ static inline bool log_enabled(enum log_level level)
 /* Guest misbehaviour: logged at warn level, at most a few times per call site. */
 #define pr_guest_err(...)                                                                          \
 	do {                                                                                       \
-		static _Atomic unsigned pr_guest_err_count_;                                      \
+		static _Atomic unsigned pr_guest_err_count_;                                       \
 		unsigned n_ = pr_guest_err_count_++;                                               \
 		if (n_ < 5)                                                                        \
 			log_msg(LOG_WARN, "guest error: " __VA_ARGS__);                            \
 		else if (n_ == 5)                                                                  \
-			log_msg(LOG_WARN, "guest error: further messages of this kind suppressed"); \
+			log_msg(LOG_WARN,                                                          \
+				"guest error: further messages of this kind suppressed");          \
 	} while (0)
 
 /* Microseconds on CLOCK_MONOTONIC. */

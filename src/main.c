@@ -20,10 +20,11 @@
 #endif
 
 enum exit_code {
-	EXIT_OK = 0,          /* guest powered off, rebooted or halted */
-	EXIT_GUEST_CRASH = 1, /* triple fault, entry failure, emulation failure (report on stderr) */
-	EXIT_USAGE = 2,       /* bad option or unusable kernel file */
-	EXIT_HOST = 3,        /* no /dev/kvm, out of memory, host failure */
+	EXIT_OK = 0, /* guest powered off, rebooted or halted */
+	EXIT_GUEST_CRASH =
+		1,	/* triple fault, entry failure, emulation failure (report on stderr) */
+	EXIT_USAGE = 2, /* bad option or unusable kernel file */
+	EXIT_HOST = 3,	/* no /dev/kvm, out of memory, host failure */
 };
 
 enum long_only_option { OPT_LOG_LEVEL = 256, OPT_TRACE, OPT_TIMINGS, OPT_STATS, OPT_IRQCHIP };
@@ -46,7 +47,8 @@ static void usage(FILE *out)
 		"  -c, --cpus N           number of vCPUs (default 1)\n"
 		"  -m, --mem SIZE         guest RAM: 64M, 1G, or a number of MiB (default 256M)\n"
 		"      --irqchip MODE     in-kernel PIC/IOAPIC/LAPIC/PIT: auto (default: on for\n"
-		"                         Linux, off for bare-metal guests so HLT ends them), on, off\n"
+		"                         Linux, off for bare-metal guests so HLT ends them), on, "
+		"off\n"
 		"      --log-level LEVEL  error, warn (default), info or debug\n"
 		"      --trace            print one line per VM exit on stderr\n"
 		"      --timings          print the boot timeline on stderr at exit\n"
@@ -64,7 +66,8 @@ static void usage(FILE *out)
 		"  2   bad option or unusable kernel file\n"
 		"  3   host problem (no /dev/kvm, no permission, out of memory)\n"
 		"  128+N  stopped by signal N (SIGTERM, SIGINT, SIGHUP); Ctrl-A x gives 0\n"
-		"  N   the guest wrote V to the debug-exit port (0xf4): N = (V << 1) | 1, as QEMU's\n"
+		"  N   the guest wrote V to the debug-exit port (0xf4): N = (V << 1) | 1, as "
+		"QEMU's\n"
 		"      isa-debug-exit does (V = 0x10 gives 33)\n");
 }
 
@@ -194,7 +197,8 @@ static int parse_args(int argc, char **argv, struct vm_config *cfg)
 			break;
 		case OPT_LOG_LEVEL:
 			if (log_parse_level(optarg, &level)) {
-				pr_err("invalid log level '%s': use error, warn, info or debug", optarg);
+				pr_err("invalid log level '%s': use error, warn, info or debug",
+				       optarg);
 				return EXIT_USAGE;
 			}
 			log_set_level(level);
@@ -238,7 +242,7 @@ static void print_timeline(const struct vm_timeline *t)
 {
 	uint64_t first_output = atomic_load(&t->first_output);
 
-#define SINCE(x) ((x) ? (long long)((x) - t->start) : -1ll)
+#define SINCE(x) ((x) ? (long long)((x)-t->start) : -1ll)
 	fprintf(stderr,
 		"smolvm: boot timeline (us since start): vm-created %lld, kernel-loaded %lld, "
 		"first-run %lld, first-output %lld, exit %lld\n",
@@ -268,10 +272,14 @@ static int exit_code_for(const struct vm *vm, enum vm_stop_reason reason)
 static const char *stop_reason_name(enum vm_stop_reason reason)
 {
 	static const char *const names[] = {
-		[VM_STOP_NONE] = "none",          [VM_STOP_POWEROFF] = "powered off",
-		[VM_STOP_RESET] = "rebooted",     [VM_STOP_HALT] = "halted",
-		[VM_STOP_DEBUG_EXIT] = "debug-exit", [VM_STOP_CRASH] = "crashed",
-		[VM_STOP_HOST_ERROR] = "host error", [VM_STOP_USER] = "stopped by the user",
+		[VM_STOP_NONE] = "none",
+		[VM_STOP_POWEROFF] = "powered off",
+		[VM_STOP_RESET] = "rebooted",
+		[VM_STOP_HALT] = "halted",
+		[VM_STOP_DEBUG_EXIT] = "debug-exit",
+		[VM_STOP_CRASH] = "crashed",
+		[VM_STOP_HOST_ERROR] = "host error",
+		[VM_STOP_USER] = "stopped by the user",
 	};
 
 	return names[reason];

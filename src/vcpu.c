@@ -43,10 +43,12 @@ static int handle_io(struct vcpu *vcpu, struct vm_exit *ex, struct bus *bus)
 		if (res == BUS_BAD_SIZE) {
 			const struct io_region *r = bus_find(bus, addr);
 
-			pr_guest_err("%u-byte %s %s at 0x%" PRIx64 " (%s) has a size the device does "
+			pr_guest_err("%u-byte %s %s at 0x%" PRIx64
+				     " (%s) has a size the device does "
 				     "not accept; %s",
-				     ex->io.size, bus->name, ex->io.is_write ? "write" : "read", addr,
-				     r ? r->name : "unclaimed", ex->io.is_write ? "dropped" : "reads all-ones");
+				     ex->io.size, bus->name, ex->io.is_write ? "write" : "read",
+				     addr, r ? r->name : "unclaimed",
+				     ex->io.is_write ? "dropped" : "reads all-ones");
 		} else if (res == BUS_UNCLAIMED) {
 			pr_debug("unclaimed %u-byte %s %s at 0x%" PRIx64, ex->io.size, bus->name,
 				 ex->io.is_write ? "write" : "read", addr);
@@ -177,8 +179,8 @@ static void trace_exit(struct vcpu *vcpu, const struct vm_exit *ex)
 
 		memcpy(&data, ex->io.data, ex->io.size <= 8 ? ex->io.size : 8);
 		fprintf(stderr,
-			"trace: vcpu%u %-4s %-5s addr=0x%" PRIx64 " size=%u count=%u data=0x%" PRIx64
-			" pc=0x%" PRIx64 "\n",
+			"trace: vcpu%u %-4s %-5s addr=0x%" PRIx64
+			" size=%u count=%u data=0x%" PRIx64 " pc=0x%" PRIx64 "\n",
 			vcpu->id, vm_exit_kind_name(ex->kind), ex->io.is_write ? "write" : "read",
 			ex->io.addr, ex->io.size, ex->io.count, data, pc);
 	} else {

@@ -20,12 +20,12 @@ struct console;
 enum vm_stop_reason {
 	VM_STOP_NONE,
 	VM_STOP_POWEROFF,   /* guest powered off */
-	VM_STOP_RESET,      /* guest asked for a reboot */
-	VM_STOP_HALT,       /* HLT with nothing that could wake the CPU */
+	VM_STOP_RESET,	    /* guest asked for a reboot */
+	VM_STOP_HALT,	    /* HLT with nothing that could wake the CPU */
 	VM_STOP_DEBUG_EXIT, /* write to the debug-exit port; code holds the value */
-	VM_STOP_CRASH,      /* triple fault, entry failure, emulation failure: report printed */
+	VM_STOP_CRASH,	    /* triple fault, entry failure, emulation failure: report printed */
 	VM_STOP_HOST_ERROR, /* smolvm or the host failed */
-	VM_STOP_USER,       /* the user asked to quit (Ctrl-A x, signal) */
+	VM_STOP_USER,	    /* the user asked to quit (Ctrl-A x, signal) */
 };
 
 /* Boot timeline, microseconds on CLOCK_MONOTONIC (0 = did not happen). */
@@ -59,8 +59,8 @@ struct vm {
 	_Atomic int stop_reason;
 	uint64_t stop_code;
 	unsigned max_vcpus; /* the backend's limit */
-	bool irqchip;     /* in-kernel interrupt controller and timers */
-	bool input_error; /* vm_create failed because of the user's kernel/initrd/options */
+	bool irqchip;	    /* in-kernel interrupt controller and timers */
+	bool input_error;   /* vm_create failed because of the user's kernel/initrd/options */
 	_Atomic unsigned threads_started; /* vCPU threads that may be kicked */
 };
 

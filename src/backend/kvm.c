@@ -15,8 +15,8 @@
 
 #include "log.h"
 
-#define KVM_DEVICE   "/dev/kvm"
-#define KICK_SIGNAL  SIGUSR1
+#define KVM_DEVICE  "/dev/kvm"
+#define KICK_SIGNAL SIGUSR1
 
 int kvm_do_ioctl(int fd, unsigned long req, const char *name, void *arg)
 {

@@ -16,7 +16,7 @@ struct kvm_vm_state {
 	unsigned next_slot;
 	unsigned max_slots;
 	bool irqchip;
-	struct kvm_cpuid2 *cpuid; /* arch: supported CPUID, fetched once */
+	struct kvm_cpuid2 *cpuid;  /* arch: supported CPUID, fetched once */
 	struct kvm_msr_list *msrs; /* arch: MSRs this KVM saves/restores */
 };
 

@@ -13,20 +13,20 @@
 
 /* Addresses KVM needs for its own use on Intel hosts (real-mode TSS and identity map);
  * just below the 4 GiB boundary, inside the hole the memory map keeps free. */
-#define KVM_TSS_ADDR      0xfffbd000ull
+#define KVM_TSS_ADDR	  0xfffbd000ull
 #define KVM_IDENTITY_ADDR 0xfffbc000ull
 
-#define CPUID_1_ECX_HYPERVISOR    (1u << 31)
-#define CPUID_1_ECX_TSC_DEADLINE  (1u << 24)
+#define CPUID_1_ECX_HYPERVISOR	 (1u << 31)
+#define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
 /* Hypervisor timing leaf (TSC and APIC bus frequency in kHz), as VMware and QEMU define it. */
-#define CPUID_TIMING_LEAF         0x40000010u
-#define KVM_APIC_BUS_KHZ          1000000u /* KVM's APIC timer ticks at 1 GHz */
+#define CPUID_TIMING_LEAF 0x40000010u
+#define KVM_APIC_BUS_KHZ  1000000u /* KVM's APIC timer ticks at 1 GHz */
 
 /* Local APIC register offsets in struct kvm_lapic_state. */
-#define APIC_LVT_LINT0 0x350
-#define APIC_LVT_LINT1 0x360
+#define APIC_LVT_LINT0	 0x350
+#define APIC_LVT_LINT1	 0x360
 #define APIC_MODE_EXTINT (7u << 8)
-#define APIC_MODE_NMI    (4u << 8)
+#define APIC_MODE_NMI	 (4u << 8)
 
 static int fetch_cpuid(struct kvm_vm_state *k)
 {
@@ -125,7 +125,9 @@ static void add_timing_leaf(struct vcpu *vcpu, struct kvm_cpuid2 *c)
 			return;
 	}
 	c->entries[c->nent++] = (struct kvm_cpuid_entry2){
-		.function = CPUID_TIMING_LEAF, .eax = (uint32_t)khz, .ebx = KVM_APIC_BUS_KHZ,
+		.function = CPUID_TIMING_LEAF,
+		.eax = (uint32_t)khz,
+		.ebx = KVM_APIC_BUS_KHZ,
 	};
 }
 
@@ -187,17 +189,17 @@ static int setup_msrs(struct vcpu *vcpu)
 		uint32_t index;
 		uint64_t value;
 	} boot_msrs[] = {
-		{0x174, 0},               /* IA32_SYSENTER_CS */
-		{0x175, 0},               /* IA32_SYSENTER_ESP */
-		{0x176, 0},               /* IA32_SYSENTER_EIP */
-		{0xc0000081, 0},          /* STAR */
-		{0xc0000082, 0},          /* LSTAR */
-		{0xc0000083, 0},          /* CSTAR */
-		{0xc0000084, 0},          /* SYSCALL_MASK */
-		{0xc0000102, 0},          /* KERNEL_GS_BASE */
-		{0x10, 0},                /* TSC */
-		{0x1a0, 1},               /* IA32_MISC_ENABLE: fast strings */
-		{0x2ff, (1u << 11) | 6},  /* MTRR default type: enabled, write-back */
+		{0x174, 0},		 /* IA32_SYSENTER_CS */
+		{0x175, 0},		 /* IA32_SYSENTER_ESP */
+		{0x176, 0},		 /* IA32_SYSENTER_EIP */
+		{0xc0000081, 0},	 /* STAR */
+		{0xc0000082, 0},	 /* LSTAR */
+		{0xc0000083, 0},	 /* CSTAR */
+		{0xc0000084, 0},	 /* SYSCALL_MASK */
+		{0xc0000102, 0},	 /* KERNEL_GS_BASE */
+		{0x10, 0},		 /* TSC */
+		{0x1a0, 1},		 /* IA32_MISC_ENABLE: fast strings */
+		{0x2ff, (1u << 11) | 6}, /* MTRR default type: enabled, write-back */
 	};
 	const struct kvm_msr_list *list = kvm_vm(vcpu->vm)->msrs;
 	struct {
@@ -292,24 +294,41 @@ bool kvm_arch_decode_exit(struct vcpu *vcpu, struct kvm_run *run, struct vm_exit
 static void seg_from_kvm(struct x86_segment *s, const struct kvm_segment *k)
 {
 	*s = (struct x86_segment){
-		.base = k->base, .limit = k->limit, .selector = k->selector, .type = k->type,
-		.present = k->present, .dpl = k->dpl, .db = k->db, .s = k->s, .l = k->l,
-		.g = k->g, .avl = k->avl, .unusable = k->unusable,
+		.base = k->base,
+		.limit = k->limit,
+		.selector = k->selector,
+		.type = k->type,
+		.present = k->present,
+		.dpl = k->dpl,
+		.db = k->db,
+		.s = k->s,
+		.l = k->l,
+		.g = k->g,
+		.avl = k->avl,
+		.unusable = k->unusable,
 	};
 }
 
 static void seg_to_kvm(struct kvm_segment *k, const struct x86_segment *s)
 {
 	*k = (struct kvm_segment){
-		.base = s->base, .limit = s->limit, .selector = s->selector, .type = s->type,
-		.present = s->present, .dpl = s->dpl, .db = s->db, .s = s->s, .l = s->l,
-		.g = s->g, .avl = s->avl, .unusable = s->unusable,
+		.base = s->base,
+		.limit = s->limit,
+		.selector = s->selector,
+		.type = s->type,
+		.present = s->present,
+		.dpl = s->dpl,
+		.db = s->db,
+		.s = s->s,
+		.l = s->l,
+		.g = s->g,
+		.avl = s->avl,
+		.unusable = s->unusable,
 	};
 }
 
 /* kvm_regs lists the GPRs in the same order as enum x86_gpr, then rip and rflags. */
-_Static_assert(sizeof(struct kvm_regs) == (X86_NR_GPRS + 2) * sizeof(uint64_t),
-	       "kvm_regs layout");
+_Static_assert(sizeof(struct kvm_regs) == (X86_NR_GPRS + 2) * sizeof(uint64_t), "kvm_regs layout");
 
 int kvm_arch_get_regs(struct vcpu *vcpu, struct arch_regs *r)
 {

@@ -22,13 +22,15 @@ static void print_code(FILE *out, struct vcpu *vcpu, const struct arch_regs *r)
 	int cs_arch, cs_mode;
 
 	if (be->translate && be->translate(vcpu, pc, &gpa)) {
-		fprintf(out, "Code: pc 0x%" PRIx64 " is not mapped by the guest's page tables\n", pc);
+		fprintf(out, "Code: pc 0x%" PRIx64 " is not mapped by the guest's page tables\n",
+			pc);
 		return;
 	}
 	end = guest_mem_region_end(&vcpu->vm->mem, gpa);
 	if (!end) {
-		fprintf(out, "Code: pc 0x%" PRIx64 " (guest-physical 0x%" PRIx64 ") is not in RAM\n",
-			pc, gpa);
+		fprintf(out,
+			"Code: pc 0x%" PRIx64 " (guest-physical 0x%" PRIx64 ") is not in RAM\n", pc,
+			gpa);
 		return;
 	}
 	if (end - gpa < len)
@@ -90,7 +92,7 @@ void exit_stats_print(FILE *out, struct vcpu *vcpus, unsigned nr)
 		for (unsigned i = 0; i < nr; i++)
 			total += vcpus[i].exit_counts[k];
 		if (total)
-			fprintf(out, "  %-14s %" PRIu64 "\n", vm_exit_kind_name((enum vm_exit_kind)k),
-				total);
+			fprintf(out, "  %-14s %" PRIu64 "\n",
+				vm_exit_kind_name((enum vm_exit_kind)k), total);
 	}
 }

@@ -12,8 +12,8 @@ static void print_bytes(FILE *out, const uint8_t *code, size_t len, uint64_t add
 	fprintf(out, "  (cannot be decoded)\n");
 }
 
-unsigned disasm_print(FILE *out, int arch, int mode, const uint8_t *code, size_t len,
-		      uint64_t addr, unsigned max_insns)
+unsigned disasm_print(FILE *out, int arch, int mode, const uint8_t *code, size_t len, uint64_t addr,
+		      unsigned max_insns)
 {
 	csh handle;
 	cs_insn *insn;

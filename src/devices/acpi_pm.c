@@ -5,9 +5,9 @@
 #include "log.h"
 #include "vm.h"
 
-#define SLEEP_EN        0x20
-#define SLEEP_TYPE(v)   (((v) >> 2) & 0x7)
-#define WAKE_STATUS     0x80
+#define SLEEP_EN      0x20
+#define SLEEP_TYPE(v) (((v) >> 2) & 0x7)
+#define WAKE_STATUS   0x80
 
 static uint64_t acpi_pm_read(void *opaque, uint64_t offset, unsigned size)
 {
@@ -26,8 +26,9 @@ static void acpi_pm_write(void *opaque, uint64_t offset, uint64_t value, unsigne
 		if (SLEEP_TYPE(value) == pm->s5_type)
 			vm_request_stop(pm->vm, VM_STOP_POWEROFF, 0);
 		else
-			pr_guest_err("ACPI sleep type %u requested; only S5 (power off) is supported",
-				     (unsigned)SLEEP_TYPE(value));
+			pr_guest_err(
+				"ACPI sleep type %u requested; only S5 (power off) is supported",
+				(unsigned)SLEEP_TYPE(value));
 	} else if (offset == 2 && value == pm->reset_value) {
 		vm_request_stop(pm->vm, VM_STOP_RESET, 0);
 	}
@@ -47,6 +48,10 @@ void acpi_pm_init(struct acpi_pm *pm, struct vm *vm, uint64_t base, uint8_t s5_t
 	pm->s5_type = s5_type;
 	pm->reset_value = reset_value;
 	pm->region = (struct io_region){
-		.name = "acpi-pm", .base = base, .len = 3, .ops = &acpi_pm_ops, .opaque = pm,
+		.name = "acpi-pm",
+		.base = base,
+		.len = 3,
+		.ops = &acpi_pm_ops,
+		.opaque = pm,
 	};
 }

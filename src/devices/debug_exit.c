@@ -32,6 +32,10 @@ void debug_exit_init(struct debug_exit *dev, struct vm *vm, uint64_t base)
 {
 	dev->vm = vm;
 	dev->region = (struct io_region){
-		.name = "debug-exit", .base = base, .len = 4, .ops = &debug_exit_ops, .opaque = dev,
+		.name = "debug-exit",
+		.base = base,
+		.len = 4,
+		.ops = &debug_exit_ops,
+		.opaque = dev,
 	};
 }

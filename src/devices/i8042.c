@@ -4,14 +4,14 @@
 
 #include "vm.h"
 
-#define STATUS_OBF      0x01 /* output buffer full */
-#define STATUS_SYS      0x04 /* passed self-test */
-#define CMD_READ_CTR    0x20
-#define CMD_WRITE_CTR   0x60
-#define CMD_SELF_TEST   0xaa
-#define CMD_KBD_TEST    0xab
-#define CMD_AUX_TEST    0xa9
-#define CMD_WRITE_OUT   0xd1 /* next data byte goes to the output port; bit 0 = reset */
+#define STATUS_OBF	0x01 /* output buffer full */
+#define STATUS_SYS	0x04 /* passed self-test */
+#define CMD_READ_CTR	0x20
+#define CMD_WRITE_CTR	0x60
+#define CMD_SELF_TEST	0xaa
+#define CMD_KBD_TEST	0xab
+#define CMD_AUX_TEST	0xa9
+#define CMD_WRITE_OUT	0xd1 /* next data byte goes to the output port; bit 0 = reset */
 #define CMD_PULSE_RESET 0xfe
 
 static void put_output(struct i8042 *kbc, uint8_t byte)
@@ -90,11 +90,17 @@ static void i8042_cmd_write(void *opaque, uint64_t offset, uint64_t value, unsig
 }
 
 static const struct io_ops i8042_data_ops = {
-	.read = i8042_data_read, .write = i8042_data_write, .min_size = 1, .max_size = 1,
+	.read = i8042_data_read,
+	.write = i8042_data_write,
+	.min_size = 1,
+	.max_size = 1,
 };
 
 static const struct io_ops i8042_cmd_ops = {
-	.read = i8042_status_read, .write = i8042_cmd_write, .min_size = 1, .max_size = 1,
+	.read = i8042_status_read,
+	.write = i8042_cmd_write,
+	.min_size = 1,
+	.max_size = 1,
 };
 
 void i8042_init(struct i8042 *kbc, struct vm *vm, uint64_t data_port, uint64_t cmd_port)
@@ -102,11 +108,17 @@ void i8042_init(struct i8042 *kbc, struct vm *vm, uint64_t data_port, uint64_t c
 	kbc->vm = vm;
 	kbc->ctr = 0x30; /* keyboard and mouse interfaces disabled, no interrupts */
 	kbc->data_region = (struct io_region){
-		.name = "i8042-data", .base = data_port, .len = 1, .ops = &i8042_data_ops,
+		.name = "i8042-data",
+		.base = data_port,
+		.len = 1,
+		.ops = &i8042_data_ops,
 		.opaque = kbc,
 	};
 	kbc->cmd_region = (struct io_region){
-		.name = "i8042-cmd", .base = cmd_port, .len = 1, .ops = &i8042_cmd_ops,
+		.name = "i8042-cmd",
+		.base = cmd_port,
+		.len = 1,
+		.ops = &i8042_cmd_ops,
 		.opaque = kbc,
 	};
 }

@@ -15,8 +15,8 @@ struct vm;
 struct i8042 {
 	struct io_region data_region, cmd_region;
 	struct vm *vm;
-	uint8_t ctr;        /* controller configuration ("command byte") */
-	uint8_t out;        /* output buffer */
+	uint8_t ctr; /* controller configuration ("command byte") */
+	uint8_t out; /* output buffer */
 	bool out_full;
 	uint8_t pending_cmd; /* command waiting for its data byte, or 0 */
 };

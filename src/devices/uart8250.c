@@ -17,7 +17,7 @@ struct uart8250 {
 	void (*set_irq)(void *ctx, bool level);
 	void *irq_ctx;
 	uint8_t ier, lcr, mcr, scr, fcr, dll, dlm;
-	bool thr_int;  /* THRE interrupt pending (cleared by IIR read or THR write) */
+	bool thr_int; /* THRE interrupt pending (cleared by IIR read or THR write) */
 	bool irq_level;
 	/* In loopback mode transmitted bytes come back here instead of going to the console. */
 	uint8_t loop_fifo[LOOP_FIFO];

@@ -60,12 +60,12 @@ enum uart8250_reg {
 #define UART8250_MCR_OUT2 0x08
 #define UART8250_MCR_LOOP 0x10
 
-#define UART8250_LSR_DR   0x01 /* data ready */
-#define UART8250_LSR_OE   0x02 /* overrun */
+#define UART8250_LSR_DR	  0x01 /* data ready */
+#define UART8250_LSR_OE	  0x02 /* overrun */
 #define UART8250_LSR_THRE 0x20 /* transmit holding register empty */
 #define UART8250_LSR_TEMT 0x40 /* transmitter empty */
 
 #define UART8250_MSR_CTS 0x10
 #define UART8250_MSR_DSR 0x20
-#define UART8250_MSR_RI  0x40
+#define UART8250_MSR_RI	 0x40
 #define UART8250_MSR_DCD 0x80

@@ -7,11 +7,11 @@
 
 #include "log.h"
 
-#define HDR_OFFSET     0x1f1
-#define HDR_MAGIC_OFF  0x202
-#define HDR_MAGIC      "HdrS"
-#define BOOT_FLAG      0xaa55
-#define SECTOR         512
+#define HDR_OFFSET    0x1f1
+#define HDR_MAGIC_OFF 0x202
+#define HDR_MAGIC     "HdrS"
+#define BOOT_FLAG     0xaa55
+#define SECTOR	      512
 
 bool bzimage_is_bzimage(const uint8_t *data, size_t size)
 {
@@ -35,7 +35,8 @@ int bzimage_parse(const uint8_t *data, size_t size, const char *name, struct bzi
 	}
 	memcpy(h, data + HDR_OFFSET, sizeof(*h));
 	if (h->boot_flag != BOOT_FLAG) {
-		pr_err("bzImage '%s' has a corrupt setup header (boot flag 0x%04x, expected 0xaa55)",
+		pr_err("bzImage '%s' has a corrupt setup header (boot flag 0x%04x, expected "
+		       "0xaa55)",
 		       name, h->boot_flag);
 		return -ENOEXEC;
 	}
@@ -62,7 +63,8 @@ int bzimage_parse(const uint8_t *data, size_t size, const char *name, struct bzi
 	out->hdr_len = MIN(hdr_end - HDR_OFFSET, sizeof(*h));
 	setup_size = ((size_t)(h->setup_sects ? h->setup_sects : 4) + 1) * SECTOR;
 	if (setup_size >= size) {
-		pr_err("bzImage '%s' is truncated: its setup code needs %zu bytes, the file has %zu",
+		pr_err("bzImage '%s' is truncated: its setup code needs %zu bytes, the file has "
+		       "%zu",
 		       name, setup_size, size);
 		return -ENOEXEC;
 	}
@@ -70,7 +72,8 @@ int bzimage_parse(const uint8_t *data, size_t size, const char *name, struct bzi
 	out->kernel_size = size - setup_size;
 	/* syssize counts 16-byte paragraphs of the protected-mode kernel. */
 	if ((uint64_t)h->syssize * 16 > out->kernel_size) {
-		pr_err("bzImage '%s' is truncated: the kernel needs %llu bytes after the setup code, "
+		pr_err("bzImage '%s' is truncated: the kernel needs %llu bytes after the setup "
+		       "code, "
 		       "the file has %zu",
 		       name, (unsigned long long)h->syssize * 16, out->kernel_size);
 		return -ENOEXEC;

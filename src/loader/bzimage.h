@@ -13,9 +13,9 @@
 #define BZIMAGE_MIN_PROTOCOL 0x0206
 
 struct bzimage {
-	struct setup_header hdr;  /* as in the file */
-	size_t hdr_len;           /* bytes of setup header to copy into boot_params.hdr */
-	const uint8_t *kernel;    /* protected-mode kernel (follows the real-mode setup) */
+	struct setup_header hdr; /* as in the file */
+	size_t hdr_len;		 /* bytes of setup header to copy into boot_params.hdr */
+	const uint8_t *kernel;	 /* protected-mode kernel (follows the real-mode setup) */
 	size_t kernel_size;
 };
 

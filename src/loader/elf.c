@@ -20,18 +20,30 @@ bool elf_is_elf(const uint8_t *data, size_t size)
 const char *elf_machine_name(unsigned machine)
 {
 	switch (machine) {
-	case EM_X86_64: return "x86_64";
-	case EM_AARCH64: return "aarch64";
-	case EM_386: return "i386";
-	case EM_ARM: return "32-bit ARM";
-	case EM_RISCV: return "RISC-V";
-	case EM_PPC64: return "PowerPC64";
-	case EM_PPC: return "PowerPC";
-	case EM_S390: return "s390";
-	case EM_MIPS: return "MIPS";
-	case EM_SPARCV9: return "SPARC64";
-	case 258: return "LoongArch";
-	default: return "an unknown machine";
+	case EM_X86_64:
+		return "x86_64";
+	case EM_AARCH64:
+		return "aarch64";
+	case EM_386:
+		return "i386";
+	case EM_ARM:
+		return "32-bit ARM";
+	case EM_RISCV:
+		return "RISC-V";
+	case EM_PPC64:
+		return "PowerPC64";
+	case EM_PPC:
+		return "PowerPC";
+	case EM_S390:
+		return "s390";
+	case EM_MIPS:
+		return "MIPS";
+	case EM_SPARCV9:
+		return "SPARC64";
+	case 258:
+		return "LoongArch";
+	default:
+		return "an unknown machine";
 	}
 }
 
@@ -55,7 +67,8 @@ static int check_header(const Elf64_Ehdr *eh, size_t size, const char *name, uns
 		return -ENOEXEC;
 	}
 	if (size < sizeof(*eh)) {
-		pr_err("kernel '%s' is truncated: %zu bytes, shorter than an ELF header", name, size);
+		pr_err("kernel '%s' is truncated: %zu bytes, shorter than an ELF header", name,
+		       size);
 		return -ENOEXEC;
 	}
 	if (eh->e_machine != machine) {
@@ -72,7 +85,8 @@ static int check_header(const Elf64_Ehdr *eh, size_t size, const char *name, uns
 		return -ENOEXEC;
 	}
 	if (!in_file(eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr), size)) {
-		pr_err("kernel '%s' is truncated: its program headers end past the file's %zu bytes",
+		pr_err("kernel '%s' is truncated: its program headers end past the file's %zu "
+		       "bytes",
 		       name, size);
 		return -ENOEXEC;
 	}
@@ -116,7 +130,8 @@ static int check_segment(const Elf64_Phdr *ph, unsigned idx, size_t size, const 
 	uint64_t end = ph->p_paddr + ph->p_memsz;
 
 	if (!in_file(ph->p_offset, ph->p_filesz, size)) {
-		pr_err("kernel '%s' is truncated: segment %u needs bytes up to %llu, the file has %zu",
+		pr_err("kernel '%s' is truncated: segment %u needs bytes up to %llu, the file has "
+		       "%zu",
 		       name, idx, (unsigned long long)(ph->p_offset + ph->p_filesz), size);
 		return -ENOEXEC;
 	}
@@ -133,7 +148,8 @@ static int check_segment(const Elf64_Phdr *ph, unsigned idx, size_t size, const 
 	}
 	for (unsigned r = 0; r < nr_reserved; r++) {
 		if (ph->p_paddr < reserved[r].end && reserved[r].start < end) {
-			pr_err("kernel '%s': segment %u at 0x%llx-0x%llx overlaps %s (0x%llx-0x%llx)",
+			pr_err("kernel '%s': segment %u at 0x%llx-0x%llx overlaps %s "
+			       "(0x%llx-0x%llx)",
 			       name, idx, (unsigned long long)ph->p_paddr, (unsigned long long)end,
 			       reserved[r].what, (unsigned long long)reserved[r].start,
 			       (unsigned long long)reserved[r].end);
@@ -153,8 +169,8 @@ static bool in_loaded_segment(const Elf64_Ehdr *eh, const Elf64_Phdr *ph, uint64
 }
 
 /* Every segment at p_paddr, after checking all of them. */
-static int load_segments(const uint8_t *data, size_t size, const char *name,
-			 const Elf64_Ehdr *ehp, const Elf64_Phdr *ph, struct guest_mem *mem,
+static int load_segments(const uint8_t *data, size_t size, const char *name, const Elf64_Ehdr *ehp,
+			 const Elf64_Phdr *ph, struct guest_mem *mem,
 			 const struct mem_range *reserved, unsigned nr_reserved,
 			 struct elf_image *out)
 {
@@ -247,4 +263,3 @@ int elf_load(const uint8_t *data, size_t size, const char *name, unsigned machin
 	free(ph);
 	return err;
 }
-

@@ -16,9 +16,9 @@ struct mem_range {
 };
 
 struct elf_image {
-	uint64_t entry;      /* physical address of e_entry */
-	bool has_pvh;        /* XEN_ELFNOTE_PHYS32_ENTRY present */
-	bool is_linux;       /* carries "Linux" ELF notes: a vmlinux */
+	uint64_t entry;	     /* physical address of e_entry */
+	bool has_pvh;	     /* XEN_ELFNOTE_PHYS32_ENTRY present */
+	bool is_linux;	     /* carries "Linux" ELF notes: a vmlinux */
 	uint32_t pvh_entry;  /* its 32-bit physical entry point */
 	uint64_t load_start; /* lowest and highest (exclusive) loaded physical address */
 	uint64_t load_end;

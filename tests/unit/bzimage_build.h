@@ -53,23 +53,23 @@ struct bz_spec {
 static inline struct bz_spec bz_default(void)
 {
 	return (struct bz_spec){
-	    .setup_sects = 3,
-	    .syssize = -1,
-	    .version = 0x020f,
-	    .loadflags = 0x01,	/* LOADED_HIGH */
-	    .xloadflags = 0x03, /* XLF_KERNEL_64 | XLF_CAN_BE_LOADED_ABOVE_4G */
-	    .boot_flag = 0xaa55,
-	    .jump = BZ_FULL_JUMP,
-	    .magic = "HdrS",
-	    .code32_start = 0x100000,
-	    .kernel_alignment = 0x200000,
-	    .init_size = 0x400000,
-	    .cmdline_size = 2047,
-	    .initrd_addr_max = 0x7fffffff,
-	    .relocatable = 1,
-	    .pref_address = 0x1000000,
-	    .kernel_len = 4096,
-	    .seed = 0x11,
+		.setup_sects = 3,
+		.syssize = -1,
+		.version = 0x020f,
+		.loadflags = 0x01,  /* LOADED_HIGH */
+		.xloadflags = 0x03, /* XLF_KERNEL_64 | XLF_CAN_BE_LOADED_ABOVE_4G */
+		.boot_flag = 0xaa55,
+		.jump = BZ_FULL_JUMP,
+		.magic = "HdrS",
+		.code32_start = 0x100000,
+		.kernel_alignment = 0x200000,
+		.init_size = 0x400000,
+		.cmdline_size = 2047,
+		.initrd_addr_max = 0x7fffffff,
+		.relocatable = 1,
+		.pref_address = 0x1000000,
+		.kernel_len = 4096,
+		.seed = 0x11,
 	};
 }
 

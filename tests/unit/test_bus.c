@@ -64,17 +64,17 @@ TEST(bus_register_overlap_every_shape)
 	static const struct {
 		uint64_t base, len;
 	} shapes[] = {
-	    {0x100, 0x10},  /* identical */
-	    {0x100, 0x1},   /* same base, shorter */
-	    {0x100, 0x40},  /* same base, longer */
-	    {0x104, 0x4},   /* inside */
-	    {0x10f, 0x1},   /* last byte */
-	    {0xf8, 0x10},   /* straddles the start */
-	    {0xff, 0x2},    /* one byte into the start */
-	    {0x108, 0x10},  /* straddles the end */
-	    {0x10f, 0x100}, /* starts on the last byte */
-	    {0xf0, 0x30},   /* contains it */
-	    {0x0, UINT64_MAX},
+		{0x100, 0x10},	/* identical */
+		{0x100, 0x1},	/* same base, shorter */
+		{0x100, 0x40},	/* same base, longer */
+		{0x104, 0x4},	/* inside */
+		{0x10f, 0x1},	/* last byte */
+		{0xf8, 0x10},	/* straddles the start */
+		{0xff, 0x2},	/* one byte into the start */
+		{0x108, 0x10},	/* straddles the end */
+		{0x10f, 0x100}, /* starts on the last byte */
+		{0xf0, 0x30},	/* contains it */
+		{0x0, UINT64_MAX},
 	};
 	struct probe p = {0};
 	struct bus bus;
@@ -176,7 +176,7 @@ TEST(bus_register_extremes)
 	struct bus bus;
 	struct io_region top = region(UINT64_MAX, 1, &ops_any, &p);
 	struct io_region to_top =
-	    region(0x8000000000000000ull, 0x7fffffffffffffffull, &ops_any, &p);
+		region(0x8000000000000000ull, 0x7fffffffffffffffull, &ops_any, &p);
 	struct io_region zero = region(0, 1, &ops_any, &p);
 	struct io_region all = region(0, UINT64_MAX, &ops_any, &p);
 

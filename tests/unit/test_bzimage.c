@@ -125,8 +125,9 @@ TEST(bzimage_parse_kernel_offset_follows_setup_sects)
 		uint8_t sects;
 		size_t offset;
 	} cases[] = {
-	    {0, 5 * BZ_SECTOR}, /* 0 means 4 */
-	    {1, 2 * BZ_SECTOR}, {4, 5 * BZ_SECTOR}, {27, 28 * BZ_SECTOR}, {255, 256 * BZ_SECTOR},
+		{0, 5 * BZ_SECTOR}, /* 0 means 4 */
+		{1, 2 * BZ_SECTOR},   {4, 5 * BZ_SECTOR},
+		{27, 28 * BZ_SECTOR}, {255, 256 * BZ_SECTOR},
 	};
 
 	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -152,12 +153,12 @@ TEST(bzimage_parse_header_length_from_jump)
 		uint8_t jump;
 		size_t len;
 	} cases[] = {
-	    {0x00, 0x11},	      /* a jump to 0x202: only the fields before the signature */
-	    {0x26, 0x37},	      /* a header ending at 0x228 (before cmd_line_ptr) */
-	    {0x3a, 0x4b},	      /* ends at 0x23c, right after cmdline_size (protocol 2.06) */
-	    {BZ_FULL_JUMP, HDR_SIZE}, /* ends exactly at the 2.15 header end */
-	    {BZ_FULL_JUMP + 1, HDR_SIZE}, /* longer than smolvm knows: capped */
-	    {0xff, HDR_SIZE},
+		{0x00, 0x11}, /* a jump to 0x202: only the fields before the signature */
+		{0x26, 0x37}, /* a header ending at 0x228 (before cmd_line_ptr) */
+		{0x3a, 0x4b}, /* ends at 0x23c, right after cmdline_size (protocol 2.06) */
+		{BZ_FULL_JUMP, HDR_SIZE},     /* ends exactly at the 2.15 header end */
+		{BZ_FULL_JUMP + 1, HDR_SIZE}, /* longer than smolvm knows: capped */
+		{0xff, HDR_SIZE},
 	};
 
 	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -394,8 +395,8 @@ TEST(bzimage_fuzz_mutated_headers)
 		err = bzimage_parse(d, len, NAME, &bz);
 		if (err == 0) {
 			size_t setup =
-			    ((size_t)(d[BZ_OFF_SETUP_SECTS] ? d[BZ_OFF_SETUP_SECTS] : 4) + 1) *
-			    BZ_SECTOR;
+				((size_t)(d[BZ_OFF_SETUP_SECTS] ? d[BZ_OFF_SETUP_SECTS] : 4) + 1) *
+				BZ_SECTOR;
 			size_t hl = 0x11 + (size_t)d[BZ_OFF_JUMP + 1];
 
 			accepted++;

@@ -29,8 +29,8 @@ struct elf_file {
 };
 
 static const struct mem_range reserved[] = {
-    {0, 0x100000, "the low 1 MiB"},
-    {0x300000, 0x301000, "the test hole"},
+	{0, 0x100000, "the low 1 MiB"},
+	{0x300000, 0x301000, "the test hole"},
 };
 
 static struct elf_file build(uint16_t machine, uint64_t entry, const struct seg *segs, unsigned n)
@@ -56,14 +56,14 @@ static struct elf_file build(uint16_t machine, uint64_t entry, const struct seg 
 	f.size = sizeof(eh) + n * sizeof(Elf64_Phdr);
 	for (unsigned i = 0; i < n; i++) {
 		Elf64_Phdr ph = {
-		    .p_type = segs[i].type,
-		    .p_flags = PF_R | PF_X,
-		    .p_offset = segs[i].offset,
-		    .p_vaddr = segs[i].vaddr,
-		    .p_paddr = segs[i].paddr,
-		    .p_filesz = segs[i].filesz,
-		    .p_memsz = segs[i].memsz,
-		    .p_align = 0x1000,
+			.p_type = segs[i].type,
+			.p_flags = PF_R | PF_X,
+			.p_offset = segs[i].offset,
+			.p_vaddr = segs[i].vaddr,
+			.p_paddr = segs[i].paddr,
+			.p_filesz = segs[i].filesz,
+			.p_memsz = segs[i].memsz,
+			.p_align = 0x1000,
 		};
 
 		memcpy(f.data + sizeof(eh) + i * sizeof(ph), &ph, sizeof(ph));
@@ -71,8 +71,8 @@ static struct elf_file build(uint16_t machine, uint64_t entry, const struct seg 
 			continue; /* deliberately points past the file */
 		for (uint64_t b = 0; b < segs[i].filesz; b++)
 			f.data[segs[i].offset + b] = segs[i].data
-							 ? ((const uint8_t *)segs[i].data)[b]
-							 : (uint8_t)(segs[i].seed + b);
+							     ? ((const uint8_t *)segs[i].data)[b]
+							     : (uint8_t)(segs[i].seed + b);
 		if (segs[i].offset + segs[i].filesz > f.size)
 			f.size = segs[i].offset + segs[i].filesz;
 	}
@@ -146,9 +146,9 @@ static void expect_refused(const char *file, int line, struct elf_file *f, const
 
 /* A typical small kernel: text, data + bss, and a bss-only segment. */
 static const struct seg kernel_segs[] = {
-    {PT_LOAD, 0x1000, 0x100000, 0x100000, 0x800, 0x800, 0x10, NULL},
-    {PT_LOAD, 0x1800, 0x200000, 0x200000, 0x100, 0x3000, 0x80, NULL},
-    {PT_LOAD, 0x0, 0x280000, 0x280000, 0x0, 0x1000, 0, NULL},
+	{PT_LOAD, 0x1000, 0x100000, 0x100000, 0x800, 0x800, 0x10, NULL},
+	{PT_LOAD, 0x1800, 0x200000, 0x200000, 0x100, 0x3000, 0x80, NULL},
+	{PT_LOAD, 0x0, 0x280000, 0x280000, 0x0, 0x1000, 0, NULL},
 };
 
 static struct elf_file kernel(void)
@@ -204,13 +204,13 @@ TEST(elf_loads_segments_and_zeroes_bss)
 TEST(elf_accepts_et_dyn_and_zero_size_segments)
 {
 	const struct seg segs[] = {
-	    {PT_LOAD, 0x1000, 0x100000, 0x100000, 0x10, 0x10, 1, NULL},
-	    /* memsz 0: ignored, even though it points outside RAM and overlaps */
-	    {PT_LOAD, 0x1000, 0x100000, 0x7000000, 0, 0, 0, NULL},
-	    {PT_LOAD, 0x1000, 0x100000, 0x100000, 0, 0, 0, NULL},
-	    /* non-LOAD headers are not placed */
-	    {PT_GNU_STACK, 0, 0, 0, 0, 0, 0, NULL},
-	    {PT_DYNAMIC, 0x1000, 0x100000, 0x100000, 0x10, 0x10, 1, NULL},
+		{PT_LOAD, 0x1000, 0x100000, 0x100000, 0x10, 0x10, 1, NULL},
+		/* memsz 0: ignored, even though it points outside RAM and overlaps */
+		{PT_LOAD, 0x1000, 0x100000, 0x7000000, 0, 0, 0, NULL},
+		{PT_LOAD, 0x1000, 0x100000, 0x100000, 0, 0, 0, NULL},
+		/* non-LOAD headers are not placed */
+		{PT_GNU_STACK, 0, 0, 0, 0, 0, 0, NULL},
+		{PT_DYNAMIC, 0x1000, 0x100000, 0x100000, 0x10, 0x10, 1, NULL},
 	};
 	struct elf_file f = build(EM_X86_64, 0x100000, segs, ARRAY_SIZE(segs));
 	struct guest_mem mem;
@@ -233,15 +233,15 @@ TEST(elf_vmlinux_entry_translation)
 	/* vmlinux-like: linked at 0xffffffff81000000, loaded at 2 MiB (scaled down). */
 	const uint64_t kv = 0xffffffff81000000ull;
 	struct seg segs[] = {
-	    {PT_LOAD, 0x1000, kv, 0x200000, 0x1000, 0x1000, 0x33, NULL},
-	    {PT_LOAD, 0x2000, kv + 0x200000, 0x280000, 0x800, 0x1000, 0x44, NULL},
+		{PT_LOAD, 0x1000, kv, 0x200000, 0x1000, 0x1000, 0x33, NULL},
+		{PT_LOAD, 0x2000, kv + 0x200000, 0x280000, 0x800, 0x1000, 0x44, NULL},
 	};
 	static const struct {
 		uint64_t entry, want;
 	} cases[] = {
-	    {0xffffffff81000000ull, 0x200000}, {0xffffffff81000123ull, 0x200123},
-	    {0xffffffff81000fffull, 0x200fff}, {0xffffffff81200000ull, 0x280000},
-	    {0xffffffff81200ffcull, 0x280ffc}, /* in bss: still inside the segment */
+		{0xffffffff81000000ull, 0x200000}, {0xffffffff81000123ull, 0x200123},
+		{0xffffffff81000fffull, 0x200fff}, {0xffffffff81200000ull, 0x280000},
+		{0xffffffff81200ffcull, 0x280ffc}, /* in bss: still inside the segment */
 	};
 
 	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -273,7 +273,7 @@ TEST(elf_entry_outside_segments_refused)
 {
 	const uint64_t kv = 0xffffffff81000000ull;
 	const struct seg segs[] = {
-	    {PT_LOAD, 0x1000, kv, 0x200000, 0x1000, 0x1000, 0x33, NULL},
+		{PT_LOAD, 0x1000, kv, 0x200000, 0x1000, 0x1000, 0x33, NULL},
 	};
 	const uint64_t bad[] = {kv - 1, kv + 0x1000, 0x200000 /* physical, not virtual */, 0};
 
@@ -312,8 +312,8 @@ static size_t note_bytes(uint8_t *out, uint32_t type, uint32_t descsz, uint64_t 
 static struct elf_file pvh_kernel(const uint8_t *notes, size_t notes_len, uint64_t entry)
 {
 	const struct seg segs[] = {
-	    {PT_LOAD, 0x1000, 0x100000, 0x100000, 0x100, 0x100, 0x20, NULL},
-	    {PT_NOTE, 0x800, 0x100800, 0x100800, notes_len, notes_len, 0, notes},
+		{PT_LOAD, 0x1000, 0x100000, 0x100000, 0x100, 0x100, 0x20, NULL},
+		{PT_NOTE, 0x800, 0x100800, 0x100800, notes_len, notes_len, 0, notes},
 	};
 
 	return build(EM_X86_64, entry, segs, ARRAY_SIZE(segs));
@@ -430,8 +430,8 @@ TEST(elf_linux_note_detection)
 TEST(elf_pvh_note_outside_file_ignored)
 {
 	const struct seg segs[] = {
-	    {PT_LOAD, 0x1000, 0x100000, 0x100000, 0x100, 0x100, 0x20, NULL},
-	    {PT_NOTE, 0x7fffffff0000ull, 0, 0, 0x20, 0x20, 0, NULL},
+		{PT_LOAD, 0x1000, 0x100000, 0x100000, 0x100, 0x100, 0x20, NULL},
+		{PT_NOTE, 0x7fffffff0000ull, 0, 0, 0x20, 0x20, 0, NULL},
 	};
 	struct elf_file f = build(EM_X86_64, 0x100000, segs, ARRAY_SIZE(segs));
 	struct guest_mem mem;
@@ -454,8 +454,8 @@ TEST(elf_pvh_kernel_with_physical_e_entry)
 	uint8_t notes[64];
 	size_t n = note_bytes(notes, 18, 4, 0x200040, "Xen", 4);
 	const struct seg segs[] = {
-	    {PT_LOAD, 0x1000, kv, 0x200000, 0x100, 0x100, 0x20, NULL},
-	    {PT_NOTE, 0x800, kv + 0x800, 0x200800, n, n, 0, notes},
+		{PT_LOAD, 0x1000, kv, 0x200000, 0x100, 0x100, 0x20, NULL},
+		{PT_NOTE, 0x800, kv + 0x800, 0x200800, n, n, 0, notes},
 	};
 	struct elf_file f = build(EM_X86_64, 0x200000, segs, ARRAY_SIZE(segs));
 	struct guest_mem mem;
@@ -533,13 +533,13 @@ TEST(elf_refuses_foreign_arch)
 		uint16_t machine;
 		const char *name;
 	} arches[] = {
-	    {EM_AARCH64, "aarch64"}, {EM_RISCV, "RISC-V"}, {EM_386, "i386"},
-	    {EM_PPC64, "PowerPC64"}, {EM_S390, "s390"},	   {0x4242, "an unknown machine"},
+		{EM_AARCH64, "aarch64"}, {EM_RISCV, "RISC-V"}, {EM_386, "i386"},
+		{EM_PPC64, "PowerPC64"}, {EM_S390, "s390"},    {0x4242, "an unknown machine"},
 	};
 
 	for (unsigned i = 0; i < ARRAY_SIZE(arches); i++) {
 		struct elf_file f =
-		    build(arches[i].machine, 0x100040, kernel_segs, ARRAY_SIZE(kernel_segs));
+			build(arches[i].machine, 0x100040, kernel_segs, ARRAY_SIZE(kernel_segs));
 		char num[32];
 
 		EXPECT_REFUSED(&f, arches[i].name);
@@ -592,15 +592,15 @@ TEST(elf_refuses_truncated)
 		size_t cut;
 		const char *needle;
 	} cuts[] = {
-	    {2, "is not an ELF file"},
-	    {10, "truncated"},			  /* inside e_ident */
-	    {40, "truncated"},			  /* mid-header */
-	    {sizeof(Elf64_Ehdr), "truncated"},	  /* header only */
-	    {64 + 56 + 20, "program headers"},	  /* mid-program headers */
-	    {0x1000, "truncated"},		  /* before any segment data */
-	    {0x1010, "segment 0"},		  /* mid-segment 0 */
-	    {0x1800 + 0x80, "segment 1"},	  /* mid-segment 1 */
-	    {0x1800 + 0xff, "the file has 6399"}, /* one byte short */
+		{2, "is not an ELF file"},
+		{10, "truncated"},		      /* inside e_ident */
+		{40, "truncated"},		      /* mid-header */
+		{sizeof(Elf64_Ehdr), "truncated"},    /* header only */
+		{64 + 56 + 20, "program headers"},    /* mid-program headers */
+		{0x1000, "truncated"},		      /* before any segment data */
+		{0x1010, "segment 0"},		      /* mid-segment 0 */
+		{0x1800 + 0x80, "segment 1"},	      /* mid-segment 1 */
+		{0x1800 + 0xff, "the file has 6399"}, /* one byte short */
 	};
 
 	ASSERT_EQ(full, 0x1900);
@@ -617,8 +617,8 @@ TEST(elf_refuses_every_truncation)
 	uint8_t notes[32];
 	size_t n = note_bytes(notes, 18, 4, 0x100000, "Xen", 4);
 	const struct seg segs[] = {
-	    {PT_NOTE, 176, 0, 0, n, n, 0, notes},
-	    {PT_LOAD, 200, 0x100000, 0x100000, 0x40, 0x80, 0x60, NULL},
+		{PT_NOTE, 176, 0, 0, n, n, 0, notes},
+		{PT_LOAD, 200, 0x100000, 0x100000, 0x40, 0x80, 0x60, NULL},
 	};
 	struct elf_file f = build(EM_X86_64, 0x100000, segs, ARRAY_SIZE(segs));
 	const size_t full = f.size;
@@ -662,17 +662,17 @@ TEST(elf_refuses_segment_outside_ram)
 	static const struct {
 		uint64_t paddr, memsz;
 	} bad[] = {
-	    {0x3ff000, 0x2000},		     /* crosses the end of RAM */
-	    {0x400000, 0x1000},		     /* just past it */
-	    {0x100000, 0x400000},	     /* larger than RAM */
-	    {0x80000000, 0x1000},	     /* far away */
-	    {0xfffffffffffff000ull, 0x2000}, /* wraps around */
-	    {0x100000, UINT64_MAX},	     /* wraps around */
+		{0x3ff000, 0x2000},		 /* crosses the end of RAM */
+		{0x400000, 0x1000},		 /* just past it */
+		{0x100000, 0x400000},		 /* larger than RAM */
+		{0x80000000, 0x1000},		 /* far away */
+		{0xfffffffffffff000ull, 0x2000}, /* wraps around */
+		{0x100000, UINT64_MAX},		 /* wraps around */
 	};
 
 	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
 		const struct seg segs[] = {
-		    {PT_LOAD, 0x1000, bad[i].paddr, bad[i].paddr, 0x10, bad[i].memsz, 0, NULL},
+			{PT_LOAD, 0x1000, bad[i].paddr, bad[i].paddr, 0x10, bad[i].memsz, 0, NULL},
 		};
 		struct elf_file f = build(EM_X86_64, bad[i].paddr, segs, 1);
 
@@ -683,7 +683,7 @@ TEST(elf_refuses_segment_outside_ram)
 	{
 		/* The last page of RAM is fine. */
 		const struct seg segs[] = {
-		    {PT_LOAD, 0x1000, 0x3ff000, 0x3ff000, 0x10, 0x1000, 0x5, NULL},
+			{PT_LOAD, 0x1000, 0x3ff000, 0x3ff000, 0x10, 0x1000, 0x5, NULL},
 		};
 		struct elf_file f = build(EM_X86_64, 0x3ff000, segs, 1);
 		struct guest_mem mem;
@@ -705,18 +705,18 @@ TEST(elf_refuses_overlapping_segments)
 	static const struct {
 		uint64_t a, alen, b, blen;
 	} bad[] = {
-	    {0x200000, 0x2000, 0x201000, 0x2000}, /* partial */
-	    {0x201000, 0x2000, 0x200000, 0x2000}, /* partial, other order */
-	    {0x200000, 0x2000, 0x200000, 0x2000}, /* identical */
-	    {0x200000, 0x4000, 0x201000, 0x1000}, /* contains */
-	    {0x201000, 0x1000, 0x200000, 0x4000}, /* contained */
-	    {0x200000, 0x1001, 0x201000, 0x1000}, /* one byte */
+		{0x200000, 0x2000, 0x201000, 0x2000}, /* partial */
+		{0x201000, 0x2000, 0x200000, 0x2000}, /* partial, other order */
+		{0x200000, 0x2000, 0x200000, 0x2000}, /* identical */
+		{0x200000, 0x4000, 0x201000, 0x1000}, /* contains */
+		{0x201000, 0x1000, 0x200000, 0x4000}, /* contained */
+		{0x200000, 0x1001, 0x201000, 0x1000}, /* one byte */
 	};
 
 	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
 		const struct seg segs[] = {
-		    {PT_LOAD, 0x1000, bad[i].a, bad[i].a, 0x10, bad[i].alen, 1, NULL},
-		    {PT_LOAD, 0x2000, bad[i].b, bad[i].b, 0x10, bad[i].blen, 2, NULL},
+			{PT_LOAD, 0x1000, bad[i].a, bad[i].a, 0x10, bad[i].alen, 1, NULL},
+			{PT_LOAD, 0x2000, bad[i].b, bad[i].b, 0x10, bad[i].blen, 2, NULL},
 		};
 		struct elf_file f = build(EM_X86_64, bad[i].a, segs, 2);
 
@@ -726,9 +726,9 @@ TEST(elf_refuses_overlapping_segments)
 	{
 		/* bss of one segment running into the next is an overlap too. */
 		const struct seg segs[] = {
-		    {PT_LOAD, 0x1000, 0x200000, 0x200000, 0x10, 0x10, 1, NULL},
-		    {PT_LOAD, 0x2000, 0x300000, 0x280000, 0x10, 0x1000, 1, NULL},
-		    {PT_LOAD, 0x3000, 0x210000, 0x210000, 0x100, 0x80000, 2, NULL},
+			{PT_LOAD, 0x1000, 0x200000, 0x200000, 0x10, 0x10, 1, NULL},
+			{PT_LOAD, 0x2000, 0x300000, 0x280000, 0x10, 0x1000, 1, NULL},
+			{PT_LOAD, 0x3000, 0x210000, 0x210000, 0x100, 0x80000, 2, NULL},
 		};
 		struct elf_file f = build(EM_X86_64, 0x200000, segs, 3);
 
@@ -738,8 +738,8 @@ TEST(elf_refuses_overlapping_segments)
 	{
 		/* Adjacent segments are fine. */
 		const struct seg segs[] = {
-		    {PT_LOAD, 0x1000, 0x200000, 0x200000, 0x10, 0x1000, 1, NULL},
-		    {PT_LOAD, 0x2000, 0x201000, 0x201000, 0x10, 0x1000, 2, NULL},
+			{PT_LOAD, 0x1000, 0x200000, 0x200000, 0x10, 0x1000, 1, NULL},
+			{PT_LOAD, 0x2000, 0x201000, 0x201000, 0x10, 0x1000, 2, NULL},
 		};
 		struct elf_file f = build(EM_X86_64, 0x200000, segs, 2);
 		struct guest_mem mem;
@@ -762,17 +762,17 @@ TEST(elf_refuses_reserved_ranges)
 		uint64_t paddr, memsz;
 		const char *what;
 	} bad[] = {
-	    {0x0, 0x1000, "the low 1 MiB"},
-	    {0xff000, 0x2000, "the low 1 MiB"},	  /* crosses into 1 MiB */
-	    {0xfffff, 0x1, "the low 1 MiB"},	  /* last reserved byte */
-	    {0x2ff000, 0x1001, "the test hole"},  /* one byte into it */
-	    {0x300fff, 0x10, "the test hole"},	  /* starts on its last byte */
-	    {0x2f0000, 0x20000, "the test hole"}, /* contains it */
+		{0x0, 0x1000, "the low 1 MiB"},
+		{0xff000, 0x2000, "the low 1 MiB"},   /* crosses into 1 MiB */
+		{0xfffff, 0x1, "the low 1 MiB"},      /* last reserved byte */
+		{0x2ff000, 0x1001, "the test hole"},  /* one byte into it */
+		{0x300fff, 0x10, "the test hole"},    /* starts on its last byte */
+		{0x2f0000, 0x20000, "the test hole"}, /* contains it */
 	};
 
 	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
 		const struct seg segs[] = {
-		    {PT_LOAD, 0x1000, bad[i].paddr, bad[i].paddr, 0x1, bad[i].memsz, 0, NULL},
+			{PT_LOAD, 0x1000, bad[i].paddr, bad[i].paddr, 0x1, bad[i].memsz, 0, NULL},
 		};
 		struct elf_file f = build(EM_X86_64, bad[i].paddr, segs, 1);
 
@@ -783,9 +783,9 @@ TEST(elf_refuses_reserved_ranges)
 	{
 		/* Right up to and right after a reserved range is fine. */
 		const struct seg segs[] = {
-		    {PT_LOAD, 0x1000, 0x2ff000, 0x2ff000, 0x10, 0x1000, 1, NULL},
-		    {PT_LOAD, 0x2000, 0x301000, 0x301000, 0x10, 0x1000, 2, NULL},
-		    {PT_LOAD, 0x3000, 0x100000, 0x100000, 0x10, 0x1000, 3, NULL},
+			{PT_LOAD, 0x1000, 0x2ff000, 0x2ff000, 0x10, 0x1000, 1, NULL},
+			{PT_LOAD, 0x2000, 0x301000, 0x301000, 0x10, 0x1000, 2, NULL},
+			{PT_LOAD, 0x3000, 0x100000, 0x100000, 0x10, 0x1000, 3, NULL},
 		};
 		struct elf_file f = build(EM_X86_64, 0x100000, segs, 3);
 		struct guest_mem mem;
@@ -806,7 +806,7 @@ TEST(elf_refuses_reserved_ranges)
 TEST(elf_refuses_filesz_above_memsz)
 {
 	const struct seg segs[] = {
-	    {PT_LOAD, 0x1000, 0x100000, 0x100000, 0x200, 0x100, 1, NULL},
+		{PT_LOAD, 0x1000, 0x100000, 0x100000, 0x200, 0x100, 1, NULL},
 	};
 	struct elf_file f = build(EM_X86_64, 0x100000, segs, 1);
 
@@ -817,7 +817,7 @@ TEST(elf_refuses_filesz_above_memsz)
 TEST(elf_refuses_segment_data_outside_file)
 {
 	const struct seg segs[] = {
-	    {PT_LOAD, UINT64_MAX - 0x10, 0x100000, 0x100000, 0x100, 0x100, 1, NULL},
+		{PT_LOAD, UINT64_MAX - 0x10, 0x100000, 0x100000, 0x100, 0x100, 1, NULL},
 	};
 	struct elf_file f = build(EM_X86_64, 0x100000, segs, 1);
 
@@ -830,11 +830,11 @@ TEST(elf_refuses_no_loadable_segments)
 	uint8_t notes[32];
 	size_t n = note_bytes(notes, 18, 4, 0x100000, "Xen", 4);
 	const struct seg only_note[] = {
-	    {PT_NOTE, 0x800, 0, 0, n, n, 0, notes},
+		{PT_NOTE, 0x800, 0, 0, n, n, 0, notes},
 	};
 	const struct seg empty_load[] = {
-	    {PT_LOAD, 0x1000, 0x100000, 0x100000, 0, 0, 0, NULL},
-	    {PT_NOTE, 0x800, 0, 0, n, n, 0, notes},
+		{PT_LOAD, 0x1000, 0x100000, 0x100000, 0, 0, 0, NULL},
+		{PT_NOTE, 0x800, 0, 0, n, n, 0, notes},
 	};
 	struct elf_file f = build(EM_X86_64, 0x100000, only_note, 1);
 
@@ -849,16 +849,16 @@ TEST(elf_refused_late_leaves_memory_untouched)
 {
 	/* Segment 0 is valid; something after it is not: nothing may be written. */
 	const struct seg later_outside[] = {
-	    {PT_LOAD, 0x1000, 0x100000, 0x100000, 0x100, 0x1000, 1, NULL},
-	    {PT_LOAD, 0x2000, 0x500000, 0x500000, 0x100, 0x1000, 2, NULL},
+		{PT_LOAD, 0x1000, 0x100000, 0x100000, 0x100, 0x1000, 1, NULL},
+		{PT_LOAD, 0x2000, 0x500000, 0x500000, 0x100, 0x1000, 2, NULL},
 	};
 	const struct seg later_reserved[] = {
-	    {PT_LOAD, 0x1000, 0x100000, 0x100000, 0x100, 0x1000, 1, NULL},
-	    {PT_LOAD, 0x2000, 0x300000, 0x300000, 0x100, 0x1000, 2, NULL},
+		{PT_LOAD, 0x1000, 0x100000, 0x100000, 0x100, 0x1000, 1, NULL},
+		{PT_LOAD, 0x2000, 0x300000, 0x300000, 0x100, 0x1000, 2, NULL},
 	};
 	const struct seg later_truncated[] = {
-	    {PT_LOAD, 0x1000, 0x100000, 0x100000, 0x100, 0x1000, 1, NULL},
-	    {PT_LOAD, 0x9000, 0x200000, 0x200000, 0x100, 0x1000, 2, NULL},
+		{PT_LOAD, 0x1000, 0x100000, 0x100000, 0x100, 0x1000, 1, NULL},
+		{PT_LOAD, 0x9000, 0x200000, 0x200000, 0x100, 0x1000, 2, NULL},
 	};
 	struct elf_file f = build(EM_X86_64, 0x100000, later_outside, 2);
 

@@ -43,16 +43,16 @@ TEST(guest_mem_add_refusals)
 	static const struct {
 		uint64_t gpa, size;
 	} overlaps[] = {
-	    {0x10000, 0x10000}, /* identical */
-	    {0x10000, 0x1000},	/* same start, shorter */
-	    {0x10000, 0x20000}, /* same start, longer */
-	    {0x14000, 0x1000},	/* inside */
-	    {0x1f000, 0x1000},	/* last page */
-	    {0x0f000, 0x2000},	/* straddles the start */
-	    {0x0f000, 0x1001},	/* one byte into the start */
-	    {0x1ffff, 0x1000},	/* starts on the last byte */
-	    {0x1f000, 0x2000},	/* straddles the end */
-	    {0x0, 0x100000},	/* contains it */
+		{0x10000, 0x10000}, /* identical */
+		{0x10000, 0x1000},  /* same start, shorter */
+		{0x10000, 0x20000}, /* same start, longer */
+		{0x14000, 0x1000},  /* inside */
+		{0x1f000, 0x1000},  /* last page */
+		{0x0f000, 0x2000},  /* straddles the start */
+		{0x0f000, 0x1001},  /* one byte into the start */
+		{0x1ffff, 0x1000},  /* starts on the last byte */
+		{0x1f000, 0x2000},  /* straddles the end */
+		{0x0, 0x100000},    /* contains it */
 	};
 	struct guest_mem mem = {0};
 

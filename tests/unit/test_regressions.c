@@ -13,7 +13,6 @@
 #include "log_capture.h"
 #include "test.h"
 
-
 /* src/loader/elf.c, elf_load(): `ph = (const Elf64_Phdr *)(data + eh.e_phoff)` is used for
  * any e_phoff, so a file whose e_phoff is not a multiple of 8 makes the loader access
  * misaligned Elf64_Phdr objects: undefined behaviour, which UBSan reports and (with

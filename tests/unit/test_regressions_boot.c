@@ -168,11 +168,11 @@ TEST(regression_linux_code32_start_below_1mib_accepted)
 	free(log_capture_end(&c));
 	if (!err)
 		test_fail(
-		    __FILE__, __LINE__,
-		    "a kernel at code32_start 0x1000 was loaded over 0x1000..0x%llx (zero page "
-		    "at 0x%llx, page tables at 0x%llx, command line at 0x%llx)",
-		    (unsigned long long)end, (unsigned long long)X86_ZERO_PAGE_ADDR,
-		    (unsigned long long)X86_PML4_ADDR, (unsigned long long)X86_CMDLINE_ADDR);
+			__FILE__, __LINE__,
+			"a kernel at code32_start 0x1000 was loaded over 0x1000..0x%llx (zero page "
+			"at 0x%llx, page tables at 0x%llx, command line at 0x%llx)",
+			(unsigned long long)end, (unsigned long long)X86_ZERO_PAGE_ADDR,
+			(unsigned long long)X86_PML4_ADDR, (unsigned long long)X86_CMDLINE_ADDR);
 	guest_mem_free(&vm->mem);
 	free(vm);
 	free(file);

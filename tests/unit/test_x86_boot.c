@@ -72,13 +72,13 @@ TEST(x86_ram_layout_sizes)
 		unsigned n;
 		uint64_t size0, size1;
 	} cases[] = {
-	    {2 * MiB, 1, 2 * MiB, 0},
-	    {64 * MiB, 1, 64 * MiB, 0},
-	    {3 * GiB - 4096, 1, 3 * GiB - 4096, 0},
-	    {3 * GiB, 1, 3 * GiB, 0},
-	    {3 * GiB + 1 * MiB, 2, 3 * GiB, 1 * MiB},
-	    {4 * GiB, 2, 3 * GiB, 1 * GiB},
-	    {8 * GiB, 2, 3 * GiB, 5 * GiB},
+		{2 * MiB, 1, 2 * MiB, 0},
+		{64 * MiB, 1, 64 * MiB, 0},
+		{3 * GiB - 4096, 1, 3 * GiB - 4096, 0},
+		{3 * GiB, 1, 3 * GiB, 0},
+		{3 * GiB + 1 * MiB, 2, 3 * GiB, 1 * MiB},
+		{4 * GiB, 2, 3 * GiB, 1 * GiB},
+		{8 * GiB, 2, 3 * GiB, 5 * GiB},
 	};
 
 	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -375,16 +375,16 @@ struct desc {
 static struct desc decode(uint64_t d)
 {
 	return (struct desc){
-	    .base = (uint32_t)(((d >> 16) & 0xffffff) | (((d >> 56) & 0xff) << 24)),
-	    .limit = (uint32_t)((d & 0xffff) | (((d >> 48) & 0xf) << 16)),
-	    .type = (d >> 40) & 0xf,
-	    .s = (d >> 44) & 1,
-	    .dpl = (d >> 45) & 3,
-	    .p = (d >> 47) & 1,
-	    .avl = (d >> 52) & 1,
-	    .l = (d >> 53) & 1,
-	    .db = (d >> 54) & 1,
-	    .g = (d >> 55) & 1,
+		.base = (uint32_t)(((d >> 16) & 0xffffff) | (((d >> 56) & 0xff) << 24)),
+		.limit = (uint32_t)((d & 0xffff) | (((d >> 48) & 0xf) << 16)),
+		.type = (d >> 40) & 0xf,
+		.s = (d >> 44) & 1,
+		.dpl = (d >> 45) & 3,
+		.p = (d >> 47) & 1,
+		.avl = (d >> 52) & 1,
+		.l = (d >> 53) & 1,
+		.db = (d >> 54) & 1,
+		.g = (d >> 55) & 1,
 	};
 }
 
@@ -469,8 +469,8 @@ TEST(x86_boot_page_tables)
 {
 	struct guest_mem mem;
 	static const uint64_t probes[] = {
-	    0x0,	0x1000,	    0x1fffff,	0x200000,   0x7fffffff, 0x80000000,
-	    0xbfffffff, 0xc0000000, 0xfee00000, 0xfffff000, 0xffffffff,
+		0x0,	    0x1000,	0x1fffff,   0x200000,	0x7fffffff, 0x80000000,
+		0xbfffffff, 0xc0000000, 0xfee00000, 0xfffff000, 0xffffffff,
 	};
 	unsigned bad = 0;
 
@@ -519,7 +519,7 @@ TEST(x86_boot_tables_write_nothing_else)
 	ASSERT_TRUE(all_equal(&mem, gdt_end, X86_PML4_ADDR - gdt_end, 0xaa));
 	/* after the four page directories: command line and beyond */
 	ASSERT_TRUE(
-	    all_equal(&mem, X86_PD_ADDR + 4 * 4096, 0x30000 - (X86_PD_ADDR + 4 * 4096), 0xaa));
+		all_equal(&mem, X86_PD_ADDR + 4 * 4096, 0x30000 - (X86_PD_ADDR + 4 * 4096), 0xaa));
 	guest_mem_free(&mem);
 }
 

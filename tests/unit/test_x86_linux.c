@@ -129,14 +129,15 @@ TEST(x86_linux_load_address_rules)
 		uint32_t code32_start;
 		uint64_t pref_address, want;
 	} cases[] = {
-	    {"non-relocatable: code32_start", 0x020f, 0, 0x200000, 0x1000000, 0x200000},
-	    {"2.09 has no pref_address", 0x0209, 1, 0x100000, 0x1000000, 0x100000},
-	    {"2.10 is the first with it", 0x020a, 1, 0x100000, 0x2000000, 0x2000000},
-	    {"no code32_start: 1 MiB", 0x020f, 0, 0, 0x1000000, 0x100000},
-	    {"pref_address below 1 MiB ignored", 0x020f, 1, 0x100000, 0x80000, 0x100000},
-	    {"pref_address in the MMIO hole ignored", 0x020f, 1, 0x100000, 0xc0000000, 0x100000},
-	    {"pref_address above 4 GiB ignored", 0x020f, 1, 0x100000, 0x100000000ull, 0x100000},
-	    {"pref_address exactly 1 MiB", 0x020f, 1, 0x400000, 0x100000, 0x100000},
+		{"non-relocatable: code32_start", 0x020f, 0, 0x200000, 0x1000000, 0x200000},
+		{"2.09 has no pref_address", 0x0209, 1, 0x100000, 0x1000000, 0x100000},
+		{"2.10 is the first with it", 0x020a, 1, 0x100000, 0x2000000, 0x2000000},
+		{"no code32_start: 1 MiB", 0x020f, 0, 0, 0x1000000, 0x100000},
+		{"pref_address below 1 MiB ignored", 0x020f, 1, 0x100000, 0x80000, 0x100000},
+		{"pref_address in the MMIO hole ignored", 0x020f, 1, 0x100000, 0xc0000000,
+		 0x100000},
+		{"pref_address above 4 GiB ignored", 0x020f, 1, 0x100000, 0x100000000ull, 0x100000},
+		{"pref_address exactly 1 MiB", 0x020f, 1, 0x400000, 0x100000, 0x100000},
 	};
 
 	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -264,11 +265,11 @@ TEST(x86_linux_zero_page_from_bzimage)
 {
 	struct bz_spec s = bz_default();
 	struct linux_boot_data d = {
-	    .cmdline_gpa = X86_CMDLINE_ADDR,
-	    .cmdline_len = 100,
-	    .initrd_gpa = 0x3000000,
-	    .initrd_size = 0x123456,
-	    .rsdp_gpa = 0xf0000,
+		.cmdline_gpa = X86_CMDLINE_ADDR,
+		.cmdline_len = 100,
+		.initrd_gpa = 0x3000000,
+		.initrd_size = 0x123456,
+		.rsdp_gpa = 0xf0000,
 	};
 	struct linux_fx fx;
 	struct boot_params *bp;
@@ -398,11 +399,11 @@ TEST(x86_linux_zero_page_addresses_above_4g)
 {
 	struct bz_spec s = bz_default();
 	struct linux_boot_data d = {
-	    .cmdline_gpa = 0x123456789ull,
-	    .cmdline_len = 0,
-	    .initrd_gpa = 0x2fedcb000ull,
-	    .initrd_size = 0x100000010ull,
-	    .rsdp_gpa = 0x1000f0000ull,
+		.cmdline_gpa = 0x123456789ull,
+		.cmdline_len = 0,
+		.initrd_gpa = 0x2fedcb000ull,
+		.initrd_size = 0x100000010ull,
+		.rsdp_gpa = 0x1000f0000ull,
 	};
 	struct linux_fx fx;
 	struct boot_params *bp;

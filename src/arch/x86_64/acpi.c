@@ -70,12 +70,12 @@ struct __attribute__((packed)) madt_ioapic {
 	uint32_t address, gsi_base;
 };
 
-#define ACPI_SPACE_IO            1
-#define FADT_F_RESET_REG_SUP     (1u << 10)
-#define FADT_F_HW_REDUCED_ACPI   (1u << 20)
+#define ACPI_SPACE_IO		  1
+#define FADT_F_RESET_REG_SUP	  (1u << 10)
+#define FADT_F_HW_REDUCED_ACPI	  (1u << 20)
 #define FADT_BOOT_VGA_NOT_PRESENT (1u << 2)
-#define FADT_BOOT_NO_CMOS_RTC    (1u << 5)
-#define MADT_LAPIC_ENABLED       1u
+#define FADT_BOOT_NO_CMOS_RTC	  (1u << 5)
+#define MADT_LAPIC_ENABLED	  1u
 
 /* DSDT body, as iasl compiles this ASL:
  *	Scope (\_SB) {
@@ -92,15 +92,15 @@ struct __attribute__((packed)) madt_ioapic {
  * COM1 must be described: with hardware-reduced ACPI Linux has no legacy PIC and maps ISA
  * IRQ 4 only for devices ACPI lists. _S5 gives the sleep type Linux writes to power off. */
 static const uint8_t dsdt_aml[] = {
-	0x10, 0x32, '_', 'S', 'B', '_',                         /* Scope (\_SB) */
-	0x5b, 0x82, 0x2b, 'C', 'O', 'M', '1',                  /* Device (COM1) */
-	0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x05, 0x01, /* _HID PNP0501 */
-	0x08, '_', 'U', 'I', 'D', 0x01,                        /* _UID One */
-	0x08, '_', 'C', 'R', 'S', 0x11, 0x10, 0x0a, 0x0d,      /* _CRS Buffer (13) */
-	0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x00, 0x08,        /* IO 0x3f8, 8 ports */
-	0x22, 0x10, 0x00,                                      /* IRQ 4 */
-	0x79, 0x00,                                            /* end tag */
-	0x08, '_', 'S', '5', '_', 0x12, 0x06, 0x02,            /* _S5 Package (2) */
+	0x10, 0x32, '_',  'S',	'B',  '_',			    /* Scope (\_SB) */
+	0x5b, 0x82, 0x2b, 'C',	'O',  'M',  '1',		    /* Device (COM1) */
+	0x08, '_',  'H',  'I',	'D',  0x0c, 0x41, 0xd0, 0x05, 0x01, /* _HID PNP0501 */
+	0x08, '_',  'U',  'I',	'D',  0x01,			    /* _UID One */
+	0x08, '_',  'C',  'R',	'S',  0x11, 0x10, 0x0a, 0x0d,	    /* _CRS Buffer (13) */
+	0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x00, 0x08,		    /* IO 0x3f8, 8 ports */
+	0x22, 0x10, 0x00,					    /* IRQ 4 */
+	0x79, 0x00,						    /* end tag */
+	0x08, '_',  'S',  '5',	'_',  0x12, 0x06, 0x02,		    /* _S5 Package (2) */
 	0x0a, 0x05, 0x0a, 0x05,
 };
 
@@ -130,8 +130,8 @@ static void fill_header(struct acpi_header *h, const char *sig, uint32_t len, ui
 
 static struct acpi_gas io_reg(uint16_t port)
 {
-	return (struct acpi_gas){.space_id = ACPI_SPACE_IO, .bit_width = 8, .access_size = 1,
-				 .address = port};
+	return (struct acpi_gas){
+		.space_id = ACPI_SPACE_IO, .bit_width = 8, .access_size = 1, .address = port};
 }
 
 /* Carves @len bytes (16-byte aligned) out of the table area. */

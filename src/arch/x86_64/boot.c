@@ -32,7 +32,7 @@
 struct kernel_info {
 	bool is_linux;
 	const struct bzimage *bz; /* bzImage header, or NULL */
-	uint64_t kernel_end;      /* initrd goes above this */
+	uint64_t kernel_end;	  /* initrd goes above this */
 };
 
 int arch_setup_memory(struct vm *vm)
@@ -75,8 +75,7 @@ static int write_cmdline(struct vm *vm, struct arch_boot *boot, bool is_linux, s
 }
 
 /* Loads the initrd as high as possible below @limit and above @floor. */
-static int load_initrd(struct vm *vm, uint64_t floor, uint64_t limit, uint64_t *gpa,
-		       uint64_t *size)
+static int load_initrd(struct vm *vm, uint64_t floor, uint64_t limit, uint64_t *gpa, uint64_t *size)
 {
 	struct mapped_file f;
 	uint64_t top = guest_mem_region_end(&vm->mem, X86_HIMEM_START), addr;
@@ -167,11 +166,15 @@ static int load_kernel_file(struct vm *vm, const struct mapped_file *f, struct a
 static int write_reset_vector(struct vm *vm)
 {
 	static const uint8_t stub[] = {
-		0xb0, X86_ACPI_RESET_VALUE,                       /* mov al, RESET_VALUE */
-		0xba, (X86_ACPI_PM_PORT + 2) & 0xff, (X86_ACPI_PM_PORT + 2) >> 8, /* mov dx, port */
-		0xee,                                             /* out dx, al */
-		0xf4,                                             /* 1: hlt */
-		0xeb, 0xfd,                                       /* jmp 1b */
+		0xb0,
+		X86_ACPI_RESET_VALUE, /* mov al, RESET_VALUE */
+		0xba,
+		(X86_ACPI_PM_PORT + 2) & 0xff,
+		(X86_ACPI_PM_PORT + 2) >> 8, /* mov dx, port */
+		0xee,			     /* out dx, al */
+		0xf4,			     /* 1: hlt */
+		0xeb,
+		0xfd, /* jmp 1b */
 	};
 
 	return guest_mem_write(&vm->mem, X86_RESET_VECTOR, stub, sizeof(stub));
@@ -232,8 +235,8 @@ int arch_load_kernel(struct vm *vm)
 		return err;
 	/* Linux needs interrupts and timers; bare-metal guests that end with HLT need the
 	 * HLT to reach smolvm, which an in-kernel LAPIC would swallow. */
-	vm->irqchip = vm->cfg->irqchip == IRQCHIP_ON ||
-		      (vm->cfg->irqchip == IRQCHIP_AUTO && ki.is_linux);
+	vm->irqchip =
+		vm->cfg->irqchip == IRQCHIP_ON || (vm->cfg->irqchip == IRQCHIP_AUTO && ki.is_linux);
 	pr_debug("kernel command line: %s", boot->cmdline);
 	return 0;
 }

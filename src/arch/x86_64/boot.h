@@ -11,6 +11,6 @@
 struct arch_boot {
 	enum x86_entry_mode mode;
 	uint64_t entry;
-	uint64_t boot_data; /* zero page (long mode) or hvm_start_info (PVH) */
+	uint64_t boot_data;	       /* zero page (long mode) or hvm_start_info (PVH) */
 	char cmdline[X86_CMDLINE_MAX]; /* what the guest gets, with smolvm's additions */
 };

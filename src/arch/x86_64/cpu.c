@@ -8,12 +8,12 @@
 #include "arch/x86_64/layout.h"
 
 #define PTE_PRESENT (1ull << 0)
-#define PTE_RW      (1ull << 1)
-#define PTE_PS      (1ull << 7) /* 2 MiB page in a page directory */
+#define PTE_RW	    (1ull << 1)
+#define PTE_PS	    (1ull << 7) /* 2 MiB page in a page directory */
 
-#define X86_CR0_MP (1ull << 1)
-#define X86_CR0_WP (1ull << 16)
-#define X86_CR4_OSFXSR     (1ull << 9)
+#define X86_CR0_MP	   (1ull << 1)
+#define X86_CR0_WP	   (1ull << 16)
+#define X86_CR4_OSFXSR	   (1ull << 9)
 #define X86_CR4_OSXMMEXCPT (1ull << 10)
 
 /* GDT descriptor from base/limit and the access/flags bytes. */
@@ -31,7 +31,7 @@ int x86_write_boot_tables(struct guest_mem *mem)
 		gdt_entry(0, 0xfffff, 0x9b, 0xc), /* 0x08: 32-bit code, flat */
 		gdt_entry(0, 0xfffff, 0x9b, 0xa), /* 0x10: 64-bit code */
 		gdt_entry(0, 0xfffff, 0x93, 0xc), /* 0x18: data, flat */
-		gdt_entry(0, 0x67, 0x8b, 0x0),    /* 0x20: busy TSS (KVM wants a usable TR) */
+		gdt_entry(0, 0x67, 0x8b, 0x0),	  /* 0x20: busy TSS (KVM wants a usable TR) */
 	};
 	uint64_t *pml4 = guest_mem_ptr(mem, X86_PML4_ADDR, 4096);
 	uint64_t *pdpt = guest_mem_ptr(mem, X86_PDPT_ADDR, 4096);
@@ -53,8 +53,15 @@ int x86_write_boot_tables(struct guest_mem *mem)
 static struct x86_segment flat_segment(uint16_t selector, uint8_t type, bool code64)
 {
 	return (struct x86_segment){
-		.base = 0, .limit = 0xffffffff, .selector = selector, .type = type, .present = 1,
-		.s = 1, .g = 1, .l = code64, .db = !code64,
+		.base = 0,
+		.limit = 0xffffffff,
+		.selector = selector,
+		.type = type,
+		.present = 1,
+		.s = 1,
+		.g = 1,
+		.l = code64,
+		.db = !code64,
 	};
 }
 
@@ -71,13 +78,17 @@ void x86_entry_regs(struct arch_regs *r, enum x86_entry_mode mode, uint64_t entr
 		       : flat_segment(X86_SEL_CODE32, 0xb, false);
 	r->ds = r->es = r->fs = r->gs = r->ss = data;
 	r->tr = (struct x86_segment){
-		.selector = X86_SEL_TSS, .limit = 0x67, .type = 0xb, .present = 1,
+		.selector = X86_SEL_TSS,
+		.limit = 0x67,
+		.type = 0xb,
+		.present = 1,
 	};
 	r->ldt = (struct x86_segment){.type = 0x2, .present = 1, .unusable = 1};
 	r->gdt = (struct x86_dtable){X86_GDT_ADDR, 5 * 8 - 1};
 	r->idt = (struct x86_dtable){0, 0};
 	if (long64) {
-		r->cr0 = X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_PG;
+		r->cr0 =
+			X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_PG;
 		r->cr3 = X86_PML4_ADDR;
 		r->cr4 = X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
 		r->efer = X86_EFER_LME | X86_EFER_LMA;

@@ -11,7 +11,7 @@
 #include "log.h"
 #include "vm.h"
 
-#define LOADER_TYPE_UNDEFINED 0xff /* boot.rst: "undefined" boot loader id */
+#define LOADER_TYPE_UNDEFINED 0xff  /* boot.rst: "undefined" boot loader id */
 #define BZIMAGE_64BIT_ENTRY   0x200 /* startup_64 sits 0x200 past the load address */
 #define DEFAULT_KERNEL_ALIGN  0x1000000u
 
@@ -28,7 +28,8 @@ int x86_linux_load_bzimage(struct vm *vm, const struct bzimage *bz, const char *
 	    h->pref_address < X86_MMIO_HOLE_START)
 		load = h->pref_address;
 	if (load < X86_HIMEM_START) {
-		pr_err("bzImage '%s' asks to be loaded at 0x%llx, below 1 MiB where smolvm keeps its "
+		pr_err("bzImage '%s' asks to be loaded at 0x%llx, below 1 MiB where smolvm keeps "
+		       "its "
 		       "boot tables",
 		       name, (unsigned long long)load);
 		return -ENOEXEC;

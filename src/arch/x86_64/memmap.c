@@ -33,8 +33,8 @@ unsigned x86_build_memmap(const struct guest_mem *mem, struct x86_mem_entry *out
 							  X86_MEM_RESERVED};
 			out[n++] = (struct x86_mem_entry){0xf0000, 0x10000, X86_MEM_RESERVED};
 			if (end > X86_HIMEM_START)
-				out[n++] = (struct x86_mem_entry){X86_HIMEM_START,
-								  end - X86_HIMEM_START, X86_MEM_RAM};
+				out[n++] = (struct x86_mem_entry){
+					X86_HIMEM_START, end - X86_HIMEM_START, X86_MEM_RAM};
 		} else {
 			if (n + 1 > X86_MEMMAP_MAX)
 				break;

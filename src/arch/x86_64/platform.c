@@ -58,7 +58,10 @@ static int add_com1(struct vm *vm)
 	if (!com->uart)
 		return -ENOMEM;
 	com->region = (struct io_region){
-		.name = "com1", .base = X86_COM1_PORT, .len = 8, .ops = &uart8250_io_ops,
+		.name = "com1",
+		.base = X86_COM1_PORT,
+		.len = 8,
+		.ops = &uart8250_io_ops,
 		.opaque = com->uart,
 	};
 	err = bus_register(&vm->pio, &com->region);

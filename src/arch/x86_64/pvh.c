@@ -27,8 +27,8 @@ int pvh_write_start_info(struct guest_mem *mem, uint64_t cmdline_gpa, uint64_t i
 		return -EFAULT;
 	memset(page, 0, sizeof(*page));
 	for (unsigned i = 0; i < n; i++)
-		page->memmap[i] = (struct hvm_memmap_table_entry){map[i].addr, map[i].size,
-								  map[i].type, 0};
+		page->memmap[i] =
+			(struct hvm_memmap_table_entry){map[i].addr, map[i].size, map[i].type, 0};
 	page->info.magic = HVM_START_MAGIC;
 	page->info.version = 1;
 	page->info.cmdline_paddr = cmdline_gpa;

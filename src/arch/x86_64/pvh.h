@@ -34,5 +34,4 @@ struct hvm_memmap_table_entry {
 /* Writes hvm_start_info, its memory map and (if @initrd_size) one module at
  * X86_START_INFO_ADDR; @cmdline_gpa / @rsdp_gpa are 0 when there is none. */
 int __must_check pvh_write_start_info(struct guest_mem *mem, uint64_t cmdline_gpa,
-				      uint64_t initrd_gpa, uint64_t initrd_size,
-				      uint64_t rsdp_gpa);
+				      uint64_t initrd_gpa, uint64_t initrd_size, uint64_t rsdp_gpa);

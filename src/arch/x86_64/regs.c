@@ -6,10 +6,11 @@
 
 static void dump_segment(FILE *out, const char *name, const struct x86_segment *s)
 {
-	fprintf(out, "  %-3s sel=0x%04x base=0x%016llx limit=0x%08x type=0x%x p=%u dpl=%u db=%u "
-		     "s=%u l=%u g=%u\n",
-		name, s->selector, (unsigned long long)s->base, s->limit, s->type, s->present, s->dpl,
-		s->db, s->s, s->l, s->g);
+	fprintf(out,
+		"  %-3s sel=0x%04x base=0x%016llx limit=0x%08x type=0x%x p=%u dpl=%u db=%u "
+		"s=%u l=%u g=%u\n",
+		name, s->selector, (unsigned long long)s->base, s->limit, s->type, s->present,
+		s->dpl, s->db, s->s, s->l, s->g);
 }
 
 void arch_dump_regs(const struct arch_regs *r, FILE *out)
