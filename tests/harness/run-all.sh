@@ -17,6 +17,9 @@ if [ "${SMOLVM_SKIP_MINIMAL_KERNEL:-0}" != 1 ]; then
 	minimal=$(kernels/linux/build.sh --arch x86_64 | tail -n 1)
 	files+=(--file "$minimal/bzImage:/l2/kernels/minimal.bzImage")
 	files+=(--file "$minimal/vmlinux:/l2/kernels/minimal.vmlinux")
+	# The same vmlinux without its PVH note: booted through the 64-bit boot_params entry.
+	tests/harness/strip-pvh-note.py "$minimal/vmlinux" "$OUT/vmlinux-nopvh"
+	files+=(--file "$OUT/vmlinux-nopvh:/l2/kernels/minimal-nopvh.vmlinux")
 else
 	echo "NOTE: SMOLVM_SKIP_MINIMAL_KERNEL=1: the project's minimal kernel is not tested"
 fi
