@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "log.h"
 
@@ -68,6 +69,29 @@ int config_check_mem(uint64_t size, uint64_t host_ram)
 		pr_err("memory size %llu MiB exceeds the host's %llu MiB of RAM",
 		       (unsigned long long)(size >> 20), (unsigned long long)(host_ram >> 20));
 		return -ERANGE;
+	}
+	return 0;
+}
+
+int config_parse_disk(char *arg, struct disk_config *disk)
+{
+	char *opt = strchr(arg, ',');
+
+	disk->path = arg;
+	disk->read_only = false;
+	if (opt) {
+		*opt++ = '\0';
+		if (!strcmp(opt, "ro")) {
+			disk->read_only = true;
+		} else if (strcmp(opt, "rw")) {
+			pr_err("unknown --disk option '%s' for '%s': use PATH or PATH,ro", opt,
+			       arg);
+			return -EINVAL;
+		}
+	}
+	if (!*arg) {
+		pr_err("--disk needs a path");
+		return -EINVAL;
 	}
 	return 0;
 }

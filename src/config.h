@@ -7,6 +7,13 @@
 
 #include "util/compiler.h"
 
+#define CONFIG_MAX_DISKS 8
+
+struct disk_config {
+	const char *path;
+	bool read_only;
+};
+
 struct vm_config {
 	const char *kernel_path; /* NULL: the built-in guest */
 	const char *initrd_path;
@@ -14,6 +21,9 @@ struct vm_config {
 	uint64_t mem_size;
 	unsigned nr_cpus;
 	enum irqchip_mode { IRQCHIP_AUTO, IRQCHIP_ON, IRQCHIP_OFF } irqchip;
+	struct disk_config disks[CONFIG_MAX_DISKS];
+	unsigned nr_disks;
+	bool rng;     /* a virtio-rng device */
 	bool trace;   /* one line per exit on stderr */
 	bool timings; /* boot timeline on stderr at exit */
 	bool stats;   /* exit statistics on stderr at exit */
@@ -25,6 +35,10 @@ struct vm_config {
 /* Parses "64M", "1G", "512" (MiB), "65536K", "2T". Refuses 0, garbage, overflow and sizes
  * that are not a multiple of 4 KiB. Returns 0 or -EINVAL / -ERANGE. */
 int __must_check config_parse_size(const char *s, uint64_t *out);
+
+/* Parses a --disk argument "PATH[,ro]" into @disk (PATH points into @arg). Returns 0 or
+ * -EINVAL with a message. */
+int __must_check config_parse_disk(char *arg, struct disk_config *disk);
 
 /* Checks a memory size against smolvm's minimum and the host: returns 0 or -ERANGE and
  * logs one message naming the limit. */

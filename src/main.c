@@ -27,7 +27,15 @@ enum exit_code {
 	EXIT_HOST = 3,	/* no /dev/kvm, out of memory, host failure */
 };
 
-enum long_only_option { OPT_LOG_LEVEL = 256, OPT_TRACE, OPT_TIMINGS, OPT_STATS, OPT_IRQCHIP };
+enum long_only_option {
+	OPT_LOG_LEVEL = 256,
+	OPT_TRACE,
+	OPT_TIMINGS,
+	OPT_STATS,
+	OPT_IRQCHIP,
+	OPT_DISK,
+	OPT_RNG,
+};
 
 #define MAX_CPUS 255 /* APIC ids in the MADT are 8-bit */
 
@@ -45,6 +53,9 @@ static void usage(FILE *out)
 		"                         panic=-1 is appended unless panic= is given)\n"
 		"  -i, --initrd FILE      initial ramdisk (Linux initrd / PVH module)\n"
 		"  -c, --cpus N           number of vCPUs (default 1)\n"
+		"      --disk PATH[,ro]   a virtio-blk disk on a raw image (up to 8; ro = "
+		"read-only)\n"
+		"      --rng              a virtio-rng device fed from the host's getrandom()\n"
 		"  -m, --mem SIZE         guest RAM: 64M, 1G, or a number of MiB (default 256M)\n"
 		"      --irqchip MODE     in-kernel PIC/IOAPIC/LAPIC/PIT: auto (default: on for\n"
 		"                         Linux, off for bare-metal guests so HLT ends them), on, "
@@ -145,6 +156,8 @@ static int parse_args(int argc, char **argv, struct vm_config *cfg)
 		{"initrd", required_argument, NULL, 'i'},
 		{"cpus", required_argument, NULL, 'c'},
 		{"irqchip", required_argument, NULL, OPT_IRQCHIP},
+		{"disk", required_argument, NULL, OPT_DISK},
+		{"rng", no_argument, NULL, OPT_RNG},
 		{"mem", required_argument, NULL, 'm'},
 		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 		{"trace", no_argument, NULL, OPT_TRACE},
@@ -172,6 +185,18 @@ static int parse_args(int argc, char **argv, struct vm_config *cfg)
 		case 'c':
 			if (parse_cpus(optarg, &cfg->nr_cpus))
 				return EXIT_USAGE;
+			break;
+		case OPT_DISK:
+			if (cfg->nr_disks == CONFIG_MAX_DISKS) {
+				pr_err("too many --disk options (at most %d)", CONFIG_MAX_DISKS);
+				return EXIT_USAGE;
+			}
+			if (config_parse_disk(optarg, &cfg->disks[cfg->nr_disks]))
+				return EXIT_USAGE;
+			cfg->nr_disks++;
+			break;
+		case OPT_RNG:
+			cfg->rng = true;
 			break;
 		case OPT_IRQCHIP:
 			if (!strcmp(optarg, "auto")) {

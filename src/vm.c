@@ -13,6 +13,7 @@
 #include "console.h"
 #include "log.h"
 #include "vcpu.h"
+#include "virtio/virtio_dev.h"
 
 int vm_add_device(struct vm *vm, const char *name, void *priv, void (*destroy)(void *priv))
 {
@@ -34,6 +35,17 @@ static int map_guest_memory(struct vm *vm)
 			return err;
 	}
 	return 0;
+}
+
+static int add_virtio_devices(struct vm *vm)
+{
+	int err = 0;
+
+	for (unsigned i = 0; i < vm->cfg->nr_disks && !err; i++)
+		err = virtio_blk_add(vm, vm->cfg->disks[i].path, vm->cfg->disks[i].read_only);
+	if (!err && vm->cfg->rng)
+		err = virtio_rng_add(vm);
+	return err;
 }
 
 static int create_vcpus(struct vm *vm)
@@ -84,6 +96,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 		return -ENOMEM;
 	console_set_quit_handler(vm->console, quit_from_console, vm);
 	err = arch_vm_init(vm);
+	if (!err)
+		err = add_virtio_devices(vm);
 	if (err)
 		return err;
 	err = arch_load_kernel(vm);

@@ -42,6 +42,13 @@ struct vm_device {
 };
 
 #define VM_MAX_DEVICES 32
+#define VM_MAX_VIRTIO  16
+
+/* An MMIO device the arch must describe to the guest (ACPI, device tree, command line). */
+struct vm_mmio_desc {
+	uint64_t base, size;
+	unsigned irq;
+};
 
 struct vm {
 	const struct vm_config *cfg;
@@ -54,6 +61,8 @@ struct vm {
 	unsigned nr_vcpus;
 	struct vm_device devices[VM_MAX_DEVICES];
 	unsigned nr_devices;
+	struct vm_mmio_desc virtio[VM_MAX_VIRTIO];
+	unsigned nr_virtio;
 	struct arch_boot *boot; /* arch-private boot state (entry point, mode, tables) */
 	struct vm_timeline t;
 	_Atomic int stop_reason;

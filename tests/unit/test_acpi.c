@@ -43,7 +43,7 @@ static bool fx_init(struct acpi_fx *fx, unsigned cpus)
 	if (guest_mem_add(&fx->mem, 0, 2 * MiB))
 		return false;
 	memset(fx->mem.regions[0].host, FILL, 2 * MiB);
-	return x86_acpi_write_tables(&fx->mem, cpus, &fx->rsdp) == 0;
+	return x86_acpi_write_tables(&fx->mem, cpus, NULL, 0, &fx->rsdp) == 0;
 }
 
 static const uint8_t *at(const struct acpi_fx *fx, uint64_t gpa, uint64_t len)
@@ -381,7 +381,7 @@ TEST(acpi_refuses_bad_cpu_counts)
 	for (unsigned i = 0; i < ARRAY_SIZE(counts); i++) {
 		uint64_t rsdp = 0x1234;
 
-		ASSERT_EQ(x86_acpi_write_tables(&mem, counts[i], &rsdp), -EINVAL);
+		ASSERT_EQ(x86_acpi_write_tables(&mem, counts[i], NULL, 0, &rsdp), -EINVAL);
 	}
 	/* Nothing was written. */
 	for (uint64_t i = 0; i < X86_ACPI_SIZE; i++)
@@ -400,7 +400,7 @@ TEST(acpi_needs_ram_at_the_table_area)
 
 	/* RAM below the BIOS area only. */
 	ASSERT_EQ(guest_mem_add(&mem, 0, 0xa0000), 0);
-	ASSERT_TRUE(x86_acpi_write_tables(&mem, 1, &rsdp) != 0);
+	ASSERT_TRUE(x86_acpi_write_tables(&mem, 1, NULL, 0, &rsdp) != 0);
 	guest_mem_free(&mem);
 }
 

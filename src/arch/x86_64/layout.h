@@ -43,6 +43,10 @@
 #define X86_ACPI_RESET_VALUE 0x42
 #define X86_IOAPIC_ADDR	     0xfec00000ull
 #define X86_LAPIC_ADDR	     0xfee00000ull
+/* virtio-mmio devices: 4 KiB slots in the 32-bit MMIO hole, one IOAPIC pin each. */
+#define X86_VIRTIO_MMIO_BASE   0xd0000000ull
+#define X86_VIRTIO_MMIO_STRIDE 0x1000ull
+
 /* The CPU's reset vector (F000:FFF0), where a BIOS would start; see boot.c. */
 #define X86_RESET_VECTOR 0xffff0ull
 /* The i8042 keyboard controller's ports: reset through 0x64 (Linux reboot=k). */

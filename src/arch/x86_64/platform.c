@@ -14,6 +14,7 @@
 #include "devices/i8042.h"
 #include "devices/uart8250.h"
 #include "log.h"
+#include "virtio/virtio_dev.h"
 #include "vm.h"
 
 #define ACPI_S5_SLEEP_TYPE 5 /* must match the \_S5 package in acpi.c's DSDT */
@@ -112,6 +113,19 @@ static int add_i8042(struct vm *vm)
 	i8042_init(kbc, vm, X86_I8042_DATA_PORT, X86_I8042_CMD_PORT);
 	err = bus_register(&vm->pio, &kbc->data_region);
 	return err ? err : bus_register(&vm->pio, &kbc->cmd_region);
+}
+
+int arch_virtio_slot(unsigned index, uint64_t *base, unsigned *irq)
+{
+	/* IOAPIC pins no ISA device of ours uses (0 timer, 1 keyboard, 2 cascade, 3/4 serial,
+	 * 8 RTC); described to the guest in the DSDT, so they need no legacy mapping. */
+	static const uint8_t pins[] = {5, 6, 7, 9, 10, 11, 12, 14, 15, 16, 17, 18, 19, 20, 21, 22};
+
+	if (index >= ARRAY_SIZE(pins))
+		return -ENOSPC;
+	*base = X86_VIRTIO_MMIO_BASE + index * X86_VIRTIO_MMIO_STRIDE;
+	*irq = pins[index];
+	return 0;
 }
 
 int arch_vm_init(struct vm *vm)

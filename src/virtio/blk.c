@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: MIT
+/* blk.c: virtio-blk on a raw image file (virtio 1.x, 5.2). Requests run on a worker thread so
+ * the vCPU never waits for the disk. FLUSH completes only after fdatasync(): a write the
+ * guest has flushed is on the host disk even if smolvm is killed right after. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "virtio/virtio_dev.h"
+#include "vm.h"
+
+#define VIRTIO_ID_BLOCK	     2
+#define VIRTIO_BLK_F_SEG_MAX 2
+#define VIRTIO_BLK_F_RO	     5
+#define VIRTIO_BLK_F_FLUSH   9
+#define VIRTIO_BLK_T_IN	     0
+#define VIRTIO_BLK_T_OUT     1
+#define VIRTIO_BLK_T_FLUSH   4
+#define VIRTIO_BLK_T_GET_ID  8
+#define VIRTIO_BLK_S_OK	     0
+#define VIRTIO_BLK_S_IOERR   1
+#define VIRTIO_BLK_S_UNSUPP  2
+#define VIRTIO_BLK_ID_BYTES  20
+#define SECTOR		     512u
+#define BLK_QUEUE_SIZE	     256
+#define BLK_SEG_MAX	     (BLK_QUEUE_SIZE - 2)
+
+struct virtio_blk_config {
+	uint64_t capacity; /* in 512-byte sectors */
+	uint32_t size_max;
+	uint32_t seg_max;
+} __attribute__((packed));
+
+struct virtio_blk_req_hdr {
+	uint32_t type;
+	uint32_t reserved;
+	uint64_t sector;
+};
+
+struct virtio_blk {
+	struct virtio_mmio *transport;
+	const char *path;
+	int fd;
+	bool read_only;
+	uint64_t sectors;
+	char serial[VIRTIO_BLK_ID_BYTES];
+	struct virtio_blk_config config;
+	pthread_t worker;
+	bool worker_started;
+	pthread_mutex_t lock;
+	pthread_cond_t kick;
+	bool kicked, stopping;
+	struct virtq_chain chain; /* worker-only */
+	struct iovec iov[VIRTQ_MAX_BUFS];
+};
+
+/* iovecs for the chain's bytes [offset, offset + len) of one direction. */
+static int chain_iov(struct virtio_blk *b, bool writable, uint32_t offset, uint32_t len)
+{
+	int n = 0;
+
+	for (unsigned i = 0; i < b->chain.nbufs && len; i++) {
+		const struct virtq_buf *buf = &b->chain.bufs[i];
+		uint32_t take;
+
+		if (buf->device_writes != writable)
+			continue;
+		if (offset >= buf->len) {
+			offset -= buf->len;
+			continue;
+		}
+		take = MIN(buf->len - offset, len);
+		b->iov[n++] = (struct iovec){buf->addr + offset, take};
+		offset = 0;
+		len -= take;
+	}
+	return n;
+}
+
+/* Reads or writes @len bytes at byte @pos of the image, looping over short transfers. */
+static bool do_io(struct virtio_blk *b, bool write, uint32_t data_off, uint32_t len, uint64_t pos)
+{
+	while (len) {
+		int n = chain_iov(b, !write, data_off, len);
+		ssize_t done = write ? pwritev(b->fd, b->iov, n, (off_t)pos)
+				     : preadv(b->fd, b->iov, n, (off_t)pos);
+
+		if (done < 0 && errno == EINTR)
+			continue;
+		if (done <= 0) {
+			pr_warn("%s '%s' at byte %llu: %s", write ? "write to" : "read from",
+				b->path, (unsigned long long)pos,
+				done < 0 ? strerror(errno) : "end of file");
+			return false;
+		}
+		data_off += (uint32_t)done;
+		len -= (uint32_t)done;
+		pos += (uint64_t)done;
+	}
+	return true;
+}
+
+/* Serves one request; returns how many bytes it wrote into the chain (data + status). */
+static uint32_t handle_request(struct virtio_blk *b)
+{
+	struct virtq_chain *c = &b->chain;
+	struct virtio_blk_req_hdr hdr;
+	uint8_t status = VIRTIO_BLK_S_OK;
+	uint32_t data_len, written = 0;
+
+	if (c->in_len < 1 || virtq_chain_read(c, 0, &hdr, sizeof(hdr)) != sizeof(hdr)) {
+		pr_guest_err("virtio-blk: request without header or status byte");
+		return 0;
+	}
+	data_len =
+		hdr.type == VIRTIO_BLK_T_OUT ? c->out_len - (uint32_t)sizeof(hdr) : c->in_len - 1;
+	switch (hdr.type) {
+	case VIRTIO_BLK_T_IN:
+	case VIRTIO_BLK_T_OUT:
+		if (data_len % SECTOR || hdr.sector > b->sectors ||
+		    data_len / SECTOR > b->sectors - hdr.sector) {
+			pr_guest_err(
+				"virtio-blk: request for sectors %llu+%u outside the %llu-sector "
+				"disk '%s'",
+				(unsigned long long)hdr.sector, data_len / SECTOR,
+				(unsigned long long)b->sectors, b->path);
+			status = VIRTIO_BLK_S_IOERR;
+		} else if (hdr.type == VIRTIO_BLK_T_OUT && b->read_only) {
+			status = VIRTIO_BLK_S_IOERR;
+		} else if (!do_io(b, hdr.type == VIRTIO_BLK_T_OUT,
+				  hdr.type == VIRTIO_BLK_T_OUT ? sizeof(hdr) : 0, data_len,
+				  hdr.sector * SECTOR)) {
+			status = VIRTIO_BLK_S_IOERR;
+		} else if (hdr.type == VIRTIO_BLK_T_IN) {
+			written = data_len;
+		}
+		break;
+	case VIRTIO_BLK_T_FLUSH:
+		if (!b->read_only && fdatasync(b->fd) < 0) {
+			pr_warn("flush of '%s': %s", b->path, strerror(errno));
+			status = VIRTIO_BLK_S_IOERR;
+		}
+		break;
+	case VIRTIO_BLK_T_GET_ID:
+		written = virtq_chain_write(c, 0, b->serial, MIN(data_len, VIRTIO_BLK_ID_BYTES));
+		break;
+	default:
+		status = VIRTIO_BLK_S_UNSUPP;
+		break;
+	}
+	/* The status byte is the last writable byte of the chain. */
+	virtq_chain_write(c, c->in_len - 1, &status, 1);
+	return written + 1;
+}
+
+/* Serves every available request on the queue. */
+static void process_queue(struct virtio_blk *b)
+{
+	struct virtio_mmio *t = b->transport;
+
+	for (;;) {
+		struct virtq *q;
+		uint32_t written;
+		int r;
+
+		virtio_mmio_lock(t);
+		q = virtio_mmio_queue(t, 0);
+		r = q ? virtq_pop(q, &b->chain) : 0;
+		if (r < 0)
+			virtio_mmio_needs_reset(t, "malformed request queue");
+		virtio_mmio_unlock(t);
+		if (r <= 0)
+			return;
+		/* The disk I/O runs without the lock; guest RAM stays mapped meanwhile. */
+		written = handle_request(b);
+		virtio_mmio_lock(t);
+		q = virtio_mmio_queue(t, 0);
+		if (q) {
+			virtq_push(q, b->chain.head, written);
+			virtio_mmio_notify_used(t, 0);
+		}
+		virtio_mmio_unlock(t);
+	}
+}
+
+static void *blk_worker(void *arg)
+{
+	struct virtio_blk *b = arg;
+
+	for (;;) {
+		pthread_mutex_lock(&b->lock);
+		while (!b->kicked && !b->stopping)
+			pthread_cond_wait(&b->kick, &b->lock);
+		b->kicked = false;
+		if (b->stopping) {
+			pthread_mutex_unlock(&b->lock);
+			return NULL;
+		}
+		pthread_mutex_unlock(&b->lock);
+		process_queue(b);
+	}
+}
+
+static void blk_queue_notify(void *dev, unsigned qidx)
+{
+	struct virtio_blk *b = dev;
+
+	(void)qidx;
+	pthread_mutex_lock(&b->lock);
+	b->kicked = true;
+	pthread_cond_signal(&b->kick);
+	pthread_mutex_unlock(&b->lock);
+}
+
+static void blk_read_config(void *dev, uint32_t offset, void *buf, uint32_t len)
+{
+	struct virtio_blk *b = dev;
+
+	memcpy(buf, (const uint8_t *)&b->config + offset, len);
+}
+
+static const struct virtio_dev_ops blk_ops = {
+	.name = "virtio-blk",
+	.device_id = VIRTIO_ID_BLOCK,
+	.num_queues = 1,
+	.queue_max = BLK_QUEUE_SIZE,
+	.read_config = blk_read_config,
+	.config_size = sizeof(struct virtio_blk_config),
+	.queue_notify = blk_queue_notify,
+};
+
+static void blk_destroy(void *priv)
+{
+	struct virtio_blk *b = priv;
+
+	if (b->worker_started) {
+		pthread_mutex_lock(&b->lock);
+		b->stopping = true;
+		pthread_cond_signal(&b->kick);
+		pthread_mutex_unlock(&b->lock);
+		pthread_join(b->worker, NULL);
+	}
+	if (b->fd >= 0)
+		close(b->fd);
+	pthread_mutex_destroy(&b->lock);
+	pthread_cond_destroy(&b->kick);
+	free(b);
+}
+
+static int open_image(struct virtio_blk *b)
+{
+	off_t size;
+
+	b->fd = open(b->path, (b->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	if (b->fd < 0) {
+		int err = -errno;
+
+		pr_err("cannot open disk image '%s'%s: %s", b->path,
+		       b->read_only ? " (read-only)" : "", strerror(errno));
+		return err;
+	}
+	size = lseek(b->fd, 0, SEEK_END);
+	if (size < (off_t)SECTOR) {
+		pr_err("disk image '%s' is %s; it needs at least one 512-byte sector", b->path,
+		       size < 0 ? "not seekable" : "too small");
+		return -EINVAL;
+	}
+	if (size % SECTOR)
+		pr_warn("disk image '%s' is not a whole number of 512-byte sectors; the last %lld "
+			"bytes are not visible to the guest",
+			b->path, (long long)(size % SECTOR));
+	b->sectors = (uint64_t)size / SECTOR;
+	return 0;
+}
+
+int virtio_blk_add(struct vm *vm, const char *path, bool read_only)
+{
+	struct virtio_blk *b = calloc(1, sizeof(*b));
+	uint64_t features = (1ull << VIRTIO_BLK_F_FLUSH) | (1ull << VIRTIO_BLK_F_SEG_MAX);
+	const char *base = strrchr(path, '/');
+	int err;
+
+	if (!b)
+		return -ENOMEM;
+	b->fd = -1;
+	b->path = path;
+	b->read_only = read_only;
+	pthread_mutex_init(&b->lock, NULL);
+	pthread_cond_init(&b->kick, NULL);
+	err = open_image(b);
+	if (err) {
+		vm->input_error = true;
+		blk_destroy(b);
+		return err;
+	}
+	/* The serial (GET_ID) is the image's file name, as much as fits. */
+	base = base ? base + 1 : path;
+	memcpy(b->serial, base, MIN(strlen(base), sizeof(b->serial)));
+	b->config.capacity = b->sectors;
+	b->config.seg_max = BLK_SEG_MAX;
+	if (read_only)
+		features |= 1ull << VIRTIO_BLK_F_RO;
+	/* Registered after its transport, so it is destroyed (its worker stopped) first. */
+	err = virtio_dev_add(vm, &blk_ops, b, features, &b->transport);
+	if (!err)
+		err = vm_add_device(vm, "virtio-blk", b, blk_destroy);
+	if (err) {
+		blk_destroy(b);
+		return err;
+	}
+	err = pthread_create(&b->worker, NULL, blk_worker, b);
+	if (err) {
+		pr_err("cannot start the virtio-blk thread for '%s': %s", path, strerror(err));
+		return -err;
+	}
+	b->worker_started = true;
+	return 0;
+}

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+/* virtio_dev.c: virtio-mmio device placement and registration. */
+#include "virtio/virtio_dev.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "backend/backend.h"
+#include "log.h"
+#include "vm.h"
+
+struct virtio_slot {
+	struct io_region region;
+	struct virtio_mmio *transport;
+	struct vm *vm;
+	unsigned irq;
+};
+
+static void slot_set_irq(void *ctx, bool level)
+{
+	struct virtio_slot *slot = ctx;
+
+	if (slot->vm->irqchip)
+		slot->vm->be_ops->irq_set(slot->vm, slot->irq, level);
+}
+
+static void slot_destroy(void *priv)
+{
+	struct virtio_slot *slot = priv;
+
+	virtio_mmio_destroy(slot->transport);
+	free(slot);
+}
+
+int virtio_dev_add(struct vm *vm, const struct virtio_dev_ops *ops, void *dev, uint64_t features,
+		   struct virtio_mmio **out)
+{
+	struct virtio_slot *slot;
+	uint64_t base;
+	unsigned irq;
+	int err;
+
+	if (vm->nr_virtio == VM_MAX_VIRTIO || arch_virtio_slot(vm->nr_virtio, &base, &irq)) {
+		pr_err("too many virtio devices (at most %d)", VM_MAX_VIRTIO);
+		return -ENOSPC;
+	}
+	slot = calloc(1, sizeof(*slot));
+	if (!slot)
+		return -ENOMEM;
+	slot->vm = vm;
+	slot->irq = irq;
+	slot->transport = virtio_mmio_create(ops, dev, features, &vm->mem, slot_set_irq, slot);
+	err = vm_add_device(vm, ops->name, slot, slot_destroy);
+	if (err) {
+		slot_destroy(slot);
+		return err;
+	}
+	if (!slot->transport)
+		return -ENOMEM;
+	slot->region = (struct io_region){
+		.name = ops->name,
+		.base = base,
+		.len = VIRTIO_MMIO_SIZE,
+		.ops = &virtio_mmio_io_ops,
+		.opaque = slot->transport,
+	};
+	err = bus_register(&vm->mmio, &slot->region);
+	if (err)
+		return err;
+	vm->virtio[vm->nr_virtio++] = (struct vm_mmio_desc){base, VIRTIO_MMIO_SIZE, irq};
+	*out = slot->transport;
+	return 0;
+}

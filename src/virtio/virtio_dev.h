@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* virtio_dev.h: puts a virtio device model on the VM: an MMIO slot and IRQ from the arch's
+ * layout, a virtio-mmio transport, bus registration, and a record the arch uses to describe
+ * the device to the guest (ACPI DSDT on x86, device tree on arm64). */
+#pragma once
+
+#include <stdint.h>
+
+#include "util/compiler.h"
+#include "virtio/virtio_mmio.h"
+
+struct vm;
+
+/* Where virtio-mmio device @index sits; provided by the arch. -ENOSPC past the last slot. */
+int arch_virtio_slot(unsigned index, uint64_t *base, unsigned *irq);
+
+/* Creates and registers the transport for @dev; the transport is owned by the VM. */
+int __must_check virtio_dev_add(struct vm *vm, const struct virtio_dev_ops *ops, void *dev,
+				uint64_t features, struct virtio_mmio **out);
+
+/* Device models: virtio-blk for each --disk, virtio-rng for --rng. */
+int __must_check virtio_blk_add(struct vm *vm, const char *path, bool read_only);
+int __must_check virtio_rng_add(struct vm *vm);
