@@ -214,6 +214,11 @@ static int load_segments(const uint8_t *data, size_t size, const char *name, con
 		       out->pvh_entry);
 		return -ENOEXEC;
 	}
+	/* vmlinux links its segments at virtual addresses but gives a physical e_entry. */
+	if (!entry_found && in_loaded_segment(&eh, ph, eh.e_entry)) {
+		out->entry = eh.e_entry;
+		entry_found = true;
+	}
 	if (!entry_found && !out->has_pvh) {
 		pr_err("kernel '%s': entry point 0x%llx is not inside any loaded segment", name,
 		       (unsigned long long)eh.e_entry);

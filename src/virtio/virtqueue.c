@@ -156,7 +156,7 @@ static int chain_walk(struct virtq *q, uint16_t head, struct virtq_chain *chain)
 {
 	const struct virtq_desc *table = ring_desc(q);
 	unsigned table_size = q->size; /* entries in the table being walked */
-	unsigned visited = 0;          /* descriptors visited in that table: bounds loops */
+	unsigned visited = 0;	       /* descriptors visited in that table: bounds loops */
 	bool indirect = false, seen_writable = false;
 	uint64_t total = 0;
 	unsigned i = head;
@@ -170,8 +170,9 @@ static int chain_walk(struct virtq *q, uint16_t head, struct virtq_chain *chain)
 		struct virtq_desc d;
 
 		if (++visited > table_size)
-			return virtq_malformed(q, "virtqueue chain at head %u loops or is longer "
-						  "than its table (%u)",
+			return virtq_malformed(q,
+					       "virtqueue chain at head %u loops or is longer "
+					       "than its table (%u)",
 					       head, table_size);
 		d = desc_read(table, i);
 
@@ -180,7 +181,8 @@ static int chain_walk(struct virtq *q, uint16_t head, struct virtq_chain *chain)
 			 * ends the direct chain. Its WRITE flag is ignored (2.7.5.3.2). */
 			if (!q->indirect || indirect || (d.flags & VIRTQ_DESC_F_NEXT))
 				return virtq_malformed(
-					q, "virtqueue head %u: bad indirect descriptor (flags 0x%x)",
+					q,
+					"virtqueue head %u: bad indirect descriptor (flags 0x%x)",
 					head, d.flags);
 			if (d.len == 0 || d.len % sizeof(struct virtq_desc) ||
 			    d.len / sizeof(struct virtq_desc) > VIRTQ_MAX_BUFS)
@@ -189,10 +191,11 @@ static int chain_walk(struct virtq *q, uint16_t head, struct virtq_chain *chain)
 					d.len);
 			table = guest_mem_ptr(q->mem, d.addr, d.len);
 			if (!table)
-				return virtq_malformed(q,
-						       "virtqueue head %u: indirect table 0x%" PRIx64
-						       "+0x%x not in RAM",
-						       head, d.addr, d.len);
+				return virtq_malformed(
+					q,
+					"virtqueue head %u: indirect table 0x%" PRIx64
+					"+0x%x not in RAM",
+					head, d.addr, d.len);
 			table_size = d.len / sizeof(struct virtq_desc);
 			visited = 0;
 			indirect = true;
@@ -207,7 +210,8 @@ static int chain_walk(struct virtq *q, uint16_t head, struct virtq_chain *chain)
 
 			if (!writable && seen_writable)
 				return virtq_malformed(
-					q, "virtqueue head %u: readable buffer after a writable one",
+					q,
+					"virtqueue head %u: readable buffer after a writable one",
 					head);
 			total += d.len;
 			if (total > UINT32_MAX)
@@ -285,8 +289,8 @@ int virtq_pop(struct virtq *q, struct virtq_chain *chain)
 		return virtq_malformed(q, "virtqueue avail idx %u is %u ahead of %u (size %u)",
 				       avail_idx, pending, q->last_avail, q->size);
 
-	head = le16toh(__atomic_load_n(&avail->ring[q->last_avail & (q->size - 1)],
-				       __ATOMIC_RELAXED));
+	head = le16toh(
+		__atomic_load_n(&avail->ring[q->last_avail & (q->size - 1)], __ATOMIC_RELAXED));
 	if (chain_walk(q, head, chain) < 0) {
 		chain->nbufs = 0;
 		chain->out_len = chain->in_len = 0;
@@ -358,8 +362,7 @@ bool virtq_should_interrupt(struct virtq *q)
 	return vring_need_event(event, q->used_idx, old);
 }
 
-uint32_t virtq_chain_read(const struct virtq_chain *chain, uint32_t offset, void *dst,
-			  uint32_t len)
+uint32_t virtq_chain_read(const struct virtq_chain *chain, uint32_t offset, void *dst, uint32_t len)
 {
 	uint8_t *out = dst;
 	uint32_t done = 0;

@@ -58,12 +58,15 @@ int __must_check virtq_activate(struct virtq *q);
 /* Back to the state after device reset. */
 void virtq_reset(struct virtq *q);
 
-/* Takes the next available chain. Returns 1 with @chain filled, 0 if the ring is empty,
- * or -EIO if the guest's ring is malformed (the queue is then broken). Every buffer lies
- * wholly inside guest RAM. Readable buffers come before writable ones (else -EIO). */
+/* Takes the next available chain. Returns 1 with @chain filled, 0 if the ring is empty or
+ * the queue is not ready, or -EIO if the guest's ring is malformed (the queue is then
+ * broken). Every buffer lies wholly inside guest RAM. Readable buffers come before writable
+ * ones (else -EIO). Callers pop until 0 before waiting for the next notification: only an
+ * empty ring re-arms notifications (avail_event) under EVENT_IDX. */
 int __must_check virtq_pop(struct virtq *q, struct virtq_chain *chain);
 
-/* Returns a chain to the guest with @written bytes written into its writable buffers. */
+/* Returns a chain to the guest with @written bytes written into its writable buffers.
+ * Ignored on a queue that is not ready or broken. */
 void virtq_push(struct virtq *q, uint16_t head, uint32_t written);
 
 /* After one or more virtq_push(): whether the guest wants an interrupt now (honours

@@ -27,8 +27,33 @@ fi
 tests/harness/mkinitramfs.sh --out "$OUT/l2-initrd.cpio.gz" --init tests/harness/l2-init.sh
 files+=(--file "$OUT/l2-initrd.cpio.gz:/l2/initrd")
 
+files+=(--file tests/harness/x86_64/virtio-tests.sh:/harness/virtio-tests.sh)
+
+# Two disks for L1 (virtio-pci there): an ext4 image the guest writes through smolvm and
+# the host reads back with debugfs, and a raw scratch disk for the durability test.
+rm -f "$OUT/ext4.img" "$OUT/raw.img"
+truncate -s 64M "$OUT/ext4.img" "$OUT/raw.img"
+mkfs.ext4 -q -F "$OUT/ext4.img"
+disks=(--module virtio_blk --module virtio_pci
+	--qemu-arg "-drive" --qemu-arg "file=$OUT/ext4.img,if=virtio,format=raw"
+	--qemu-arg "-drive" --qemu-arg "file=$OUT/raw.img,if=virtio,format=raw")
+
 status=0
 tests/harness/x86_64/run-l1.sh --script tests/harness/x86_64/linux-tests.sh "${files[@]}" \
-	--mem 2G --timeout "${HARNESS_TIMEOUT:-1500}" --log "$OUT/x86_64.log" >/dev/null || status=$?
+	"${disks[@]}" --mem 2G --timeout "${HARNESS_TIMEOUT:-1500}" --log "$OUT/x86_64.log" \
+	>/dev/null || status=$?
+
+# What the guest wrote through virtio-blk, read by e2fsprogs on the host.
+if grep -q "TEST-RESULT minimal-bzImage-virtio-ext4 PASS" "$OUT/x86_64.log"; then
+	greeting=$(debugfs -R "cat /greeting" "$OUT/ext4.img" 2>/dev/null)
+	debugfs -R "dump /random.bin $OUT/random.bin" "$OUT/ext4.img" >/dev/null 2>&1
+	want=$(debugfs -R "cat /random.md5" "$OUT/ext4.img" 2>/dev/null)
+	got=$(md5sum <"$OUT/random.bin" | cut -d' ' -f1)
+	if [ "$greeting" = "hello from smolvm" ] && [ -n "$want" ] && [ "$want" = "$got" ]; then
+		echo "TEST-RESULT host-debugfs-reads-guest-files PASS" >>"$OUT/x86_64.log"
+	else
+		echo "TEST-RESULT host-debugfs-reads-guest-files FAIL greeting '$greeting', md5 $got vs $want" >>"$OUT/x86_64.log"
+	fi
+fi
 echo "harness: L1 finished with status $status; console log in $OUT/x86_64.log"
 tests/harness/report.sh "$OUT/x86_64.log"

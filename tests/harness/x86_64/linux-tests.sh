@@ -42,12 +42,12 @@ cat >/tmp/cmds-main <<'CMDS'
 
 
 
-echo MARK-CMDLINE:$(cat /proc/cmdline)
-echo MARK-NPROC:$(nproc)
-echo MARK-MEMKB:$(awk '/MemTotal/ {print $2}' /proc/meminfo)
-echo MARK-IRQ1:$(grep ttyS0 /proc/interrupts)
+echo "## MARK-CMDLINE:$(cat /proc/cmdline)"
+echo "## MARK-NPROC:$(nproc)"
+echo "## MARK-MEMKB:$(awk '/MemTotal/ {print $2}' /proc/meminfo)"
+echo "## MARK-IRQ1:$(grep ttyS0 /proc/interrupts)"
 echo some output to make the serial port interrupt; ls /proc; ls /sys; ls /dev
-echo MARK-IRQ2:$(grep ttyS0 /proc/interrupts)
+echo "## MARK-IRQ2:$(grep ttyS0 /proc/interrupts)"
 poweroff -f
 CMDS
 # $((...)) keeps the marker out of the echo of the typed command.
@@ -113,5 +113,7 @@ for kernel in /l2/kernels/*; do
 	else
 		t_pass "$k-panic"
 	fi
+	# virtio devices: the project's minimal kernel has them built in (Debian's are modules).
+	case $k in minimal-bzImage) . /harness/virtio-tests.sh "$kernel" "$k" ;; esac
 done
 t_end
