@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -91,6 +92,40 @@ int config_parse_disk(char *arg, struct disk_config *disk)
 	}
 	if (!*arg) {
 		pr_err("--disk needs a path");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int config_parse_net(char *arg, struct net_config *nic)
+{
+	char *save = NULL;
+
+	memset(nic, 0, sizeof(*nic));
+	for (char *opt = strtok_r(arg, ",", &save); opt; opt = strtok_r(NULL, ",", &save)) {
+		unsigned m[6];
+		char end;
+
+		if (!strncmp(opt, "tap=", 4) && opt[4]) {
+			nic->tap = opt + 4;
+		} else if (!strncmp(opt, "mac=", 4) &&
+			   sscanf(opt + 4, "%2x:%2x:%2x:%2x:%2x:%2x%c", &m[0], &m[1], &m[2], &m[3],
+				  &m[4], &m[5], &end) == 6) {
+			for (int i = 0; i < 6; i++)
+				nic->mac[i] = (uint8_t)m[i];
+			nic->has_mac = true;
+		} else {
+			pr_err("invalid --net option '%s': use tap=NAME[,mac=XX:XX:XX:XX:XX:XX]",
+			       opt);
+			return -EINVAL;
+		}
+	}
+	if (!nic->tap) {
+		pr_err("--net needs tap=NAME");
+		return -EINVAL;
+	}
+	if (strlen(nic->tap) >= 16) {
+		pr_err("tap interface name '%s' is longer than 15 characters", nic->tap);
 		return -EINVAL;
 	}
 	return 0;

@@ -14,6 +14,14 @@ struct disk_config {
 	bool read_only;
 };
 
+#define CONFIG_MAX_NICS 4
+
+struct net_config {
+	const char *tap; /* tap interface name */
+	uint8_t mac[6];
+	bool has_mac;
+};
+
 struct vm_config {
 	const char *kernel_path; /* NULL: the built-in guest */
 	const char *initrd_path;
@@ -23,7 +31,10 @@ struct vm_config {
 	enum irqchip_mode { IRQCHIP_AUTO, IRQCHIP_ON, IRQCHIP_OFF } irqchip;
 	struct disk_config disks[CONFIG_MAX_DISKS];
 	unsigned nr_disks;
-	bool rng;     /* a virtio-rng device */
+	bool rng;	     /* a virtio-rng device */
+	bool virtio_console; /* hvc0 on stdin/stdout */
+	struct net_config nics[CONFIG_MAX_NICS];
+	unsigned nr_nics;
 	bool trace;   /* one line per exit on stderr */
 	bool timings; /* boot timeline on stderr at exit */
 	bool stats;   /* exit statistics on stderr at exit */
@@ -39,6 +50,10 @@ int __must_check config_parse_size(const char *s, uint64_t *out);
 /* Parses a --disk argument "PATH[,ro]" into @disk (PATH points into @arg). Returns 0 or
  * -EINVAL with a message. */
 int __must_check config_parse_disk(char *arg, struct disk_config *disk);
+
+/* Parses a --net argument "tap=NAME[,mac=XX:XX:XX:XX:XX:XX]" (NAME points into @arg).
+ * Returns 0 or -EINVAL with a message. */
+int __must_check config_parse_net(char *arg, struct net_config *nic);
 
 /* Checks a memory size against smolvm's minimum and the host: returns 0 or -ERANGE and
  * logs one message naming the limit. */

@@ -13,10 +13,11 @@
 
 #include "log.h"
 
-#define CONSOLE_RING 4096 /* input ring, power of two */
-#define TAIL_SIZE    8192 /* output kept for reports, power of two */
-#define CTRL_A	     0x01
-#define PANIC_BANNER "Kernel panic - not syncing"
+#define CONSOLE_RING	      4096 /* input ring, power of two */
+#define TAIL_SIZE	      8192 /* output kept for reports, power of two */
+#define CTRL_A		      0x01
+#define CONSOLE_MAX_LISTENERS 4
+#define PANIC_BANNER	      "Kernel panic - not syncing"
 
 struct console {
 	int in_fd, out_fd;
@@ -29,8 +30,12 @@ struct console {
 	bool reader_started;
 	int stop_pipe[2]; /* written to stop the reader thread */
 	bool stopping;
-	void (*notify)(void *ctx);
-	void *notify_ctx;
+	/* Told (on the input thread) when input arrives: the devices that read it. */
+	struct {
+		void (*fn)(void *ctx);
+		void *ctx;
+	} listeners[CONSOLE_MAX_LISTENERS];
+	unsigned nr_listeners;
 	void (*quit)(void *ctx);
 	void *quit_ctx;
 	/* Terminal state. */
@@ -175,11 +180,26 @@ static size_t console_queue(struct console *con, const uint8_t *buf, size_t len,
 	return done;
 }
 
+static void notify_listeners(struct console *con)
+{
+	for (unsigned i = 0; i < con->nr_listeners; i++)
+		con->listeners[i].fn(con->listeners[i].ctx);
+}
+
 void console_push_input(struct console *con, const uint8_t *buf, size_t len)
 {
 	console_queue(con, buf, len, false);
-	if (con->notify)
-		con->notify(con->notify_ctx);
+	notify_listeners(con);
+}
+
+int console_add_input_listener(struct console *con, void (*notify)(void *ctx), void *ctx)
+{
+	if (con->nr_listeners == CONSOLE_MAX_LISTENERS)
+		return -ENOSPC;
+	con->listeners[con->nr_listeners].fn = notify;
+	con->listeners[con->nr_listeners].ctx = ctx;
+	con->nr_listeners++;
+	return 0;
 }
 
 /* Terminal input: Ctrl-A x quits, Ctrl-A Ctrl-A sends one Ctrl-A, Ctrl-A h helps.
@@ -236,8 +256,8 @@ static void *console_reader(void *arg)
 		len = con->raw ? filter_escapes(con, buf, (size_t)n) : (size_t)n;
 		/* Blocking here when the guest reads slowly keeps piped input from being lost. */
 		console_queue(con, buf, len, true);
-		if (con->notify && len)
-			con->notify(con->notify_ctx);
+		if (len)
+			notify_listeners(con);
 	}
 	return NULL;
 }
@@ -246,8 +266,8 @@ int console_start_input(struct console *con, void (*notify)(void *ctx), void *ct
 {
 	int err;
 
-	con->notify = notify;
-	con->notify_ctx = ctx;
+	if (notify && console_add_input_listener(con, notify, ctx))
+		return -ENOSPC;
 	if (con->in_fd < 0)
 		return 0;
 	if (pipe(con->stop_pipe) < 0)

@@ -18,6 +18,9 @@ struct console *console_create(int in_fd, int out_fd, _Atomic uint64_t *first_ou
 /* Starts the input thread. @notify(ctx) runs on that thread after new bytes arrive. */
 int __must_check console_start_input(struct console *con, void (*notify)(void *ctx), void *ctx);
 void console_destroy(struct console *con);
+/* Another device to tell when input arrives (before console_start_input's thread runs). */
+int __must_check console_add_input_listener(struct console *con, void (*notify)(void *ctx),
+					    void *ctx);
 
 /* Writes all of @buf to the output (retrying short writes). */
 void console_write(struct console *con, const void *buf, size_t len);

@@ -35,6 +35,8 @@ enum long_only_option {
 	OPT_IRQCHIP,
 	OPT_DISK,
 	OPT_RNG,
+	OPT_NET,
+	OPT_VIRTIO_CONSOLE,
 };
 
 #define MAX_CPUS 255 /* APIC ids in the MADT are 8-bit */
@@ -56,6 +58,9 @@ static void usage(FILE *out)
 		"      --disk PATH[,ro]   a virtio-blk disk on a raw image (up to 8; ro = "
 		"read-only)\n"
 		"      --rng              a virtio-rng device fed from the host's getrandom()\n"
+		"      --net tap=NAME[,mac=MAC]  a virtio-net device on a tap interface (up to 4)\n"
+		"      --virtio-console   a virtio-console (hvc0) on the same terminal as ttyS0;\n"
+		"                         boot Linux with console=hvc0 to use it\n"
 		"  -m, --mem SIZE         guest RAM: 64M, 1G, or a number of MiB (default 256M)\n"
 		"      --irqchip MODE     in-kernel PIC/IOAPIC/LAPIC/PIT: auto (default: on for\n"
 		"                         Linux, off for bare-metal guests so HLT ends them), on, "
@@ -158,6 +163,8 @@ static int parse_args(int argc, char **argv, struct vm_config *cfg)
 		{"irqchip", required_argument, NULL, OPT_IRQCHIP},
 		{"disk", required_argument, NULL, OPT_DISK},
 		{"rng", no_argument, NULL, OPT_RNG},
+		{"net", required_argument, NULL, OPT_NET},
+		{"virtio-console", no_argument, NULL, OPT_VIRTIO_CONSOLE},
 		{"mem", required_argument, NULL, 'm'},
 		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 		{"trace", no_argument, NULL, OPT_TRACE},
@@ -197,6 +204,18 @@ static int parse_args(int argc, char **argv, struct vm_config *cfg)
 			break;
 		case OPT_RNG:
 			cfg->rng = true;
+			break;
+		case OPT_VIRTIO_CONSOLE:
+			cfg->virtio_console = true;
+			break;
+		case OPT_NET:
+			if (cfg->nr_nics == CONFIG_MAX_NICS) {
+				pr_err("too many --net options (at most %d)", CONFIG_MAX_NICS);
+				return EXIT_USAGE;
+			}
+			if (config_parse_net(optarg, &cfg->nics[cfg->nr_nics]))
+				return EXIT_USAGE;
+			cfg->nr_nics++;
 			break;
 		case OPT_IRQCHIP:
 			if (!strcmp(optarg, "auto")) {

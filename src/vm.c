@@ -45,6 +45,14 @@ static int add_virtio_devices(struct vm *vm)
 		err = virtio_blk_add(vm, vm->cfg->disks[i].path, vm->cfg->disks[i].read_only);
 	if (!err && vm->cfg->rng)
 		err = virtio_rng_add(vm);
+	if (!err && vm->cfg->virtio_console)
+		err = virtio_console_add(vm);
+	/* NET-HOOK: virtio_net_add() for each --net (until net.c lands, --net is refused). */
+	if (!err && vm->cfg->nr_nics) {
+		pr_err("--net: virtio-net is not available in this build");
+		vm->input_error = true;
+		err = -ENOTSUP;
+	}
 	return err;
 }
 
@@ -154,6 +162,11 @@ enum vm_stop_reason vm_run(struct vm *vm)
 
 	if (console_enter_raw_mode(vm->console))
 		pr_warn("cannot put the terminal in raw mode: %s", strerror(errno));
+	/* Input starts with the guest, once every device that reads it is listening. */
+	if (console_start_input(vm->console, NULL, NULL)) {
+		vm_request_stop(vm, VM_STOP_HOST_ERROR, 0);
+		return VM_STOP_HOST_ERROR;
+	}
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		int err = pthread_create(&vm->vcpus[i].thread, NULL, vcpu_thread, &vm->vcpus[i]);
 

@@ -18,6 +18,11 @@ int arch_virtio_slot(unsigned index, uint64_t *base, unsigned *irq);
 int __must_check virtio_dev_add(struct vm *vm, const struct virtio_dev_ops *ops, void *dev,
 				uint64_t features, struct virtio_mmio **out);
 
-/* Device models: virtio-blk for each --disk, virtio-rng for --rng. */
+/* Device models: virtio-blk for each --disk, virtio-rng for --rng, virtio-net for --net. */
 int __must_check virtio_blk_add(struct vm *vm, const char *path, bool read_only);
 int __must_check virtio_rng_add(struct vm *vm);
+/* A virtio-console (the guest's hvc0) on smolvm's stdin/stdout. */
+int __must_check virtio_console_add(struct vm *vm);
+/* A virtio-net device on the tap interface @tap (created if missing; needs root or
+ * CAP_NET_ADMIN). @mac is NULL for a generated locally administered address. */
+int __must_check virtio_net_add(struct vm *vm, const char *tap, const uint8_t *mac);

@@ -68,7 +68,7 @@ static int add_com1(struct vm *vm)
 	err = bus_register(&vm->pio, &com->region);
 	if (err)
 		return err;
-	return console_start_input(vm->console, uart8250_input_ready, com->uart);
+	return console_add_input_listener(vm->console, uart8250_input_ready, com->uart);
 }
 
 /* Allocates a zeroed device of @size owned by the VM. */

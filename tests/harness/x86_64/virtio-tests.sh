@@ -100,3 +100,22 @@ CMDS
 		t_pass "$name"
 	fi
 done
+
+# 4. virtio-console: the guest's console is hvc0; commands go in and output comes out
+# through the virtio queues, not the UART.
+cat >/tmp/cmds-hvc <<'CMDS'
+
+
+
+echo "## HVC:$(cat /sys/class/tty/console/active)-$((6 * 7))"
+poweroff -f
+CMDS
+t_begin "$v-virtio-console"
+boot "$v-virtio-console" "$v_kernel" /tmp/cmds-hvc -m 256M --virtio-console -p "console=hvc0"
+if [ "$RC" != 0 ]; then
+	fail "$v-virtio-console" "smolvm exit status $RC, expected 0"
+elif [ "$(value "$v-virtio-console" HVC)" != "hvc0-42" ]; then
+	fail "$v-virtio-console" "no answer through hvc0 (got '$(value "$v-virtio-console" HVC)')"
+else
+	t_pass "$v-virtio-console"
+fi
