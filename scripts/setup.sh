@@ -9,7 +9,7 @@ PACKAGES=(
 	libcapstone-dev libfdt-dev zlib1g-dev # libraries smolvm links
 	util-linux time                       # unshare/setpriv for tests, /usr/bin/time for bench
 	qemu-system-x86 busybox-static cpio   # nested harness and the QEMU side of benchmarks
-	hyperfine clang-format
+	hyperfine clang-format e2fsprogs acpica-tools # e2fsprogs: harness disk checks; iasl: ACPI test
 )
 
 missing=()
