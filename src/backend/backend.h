@@ -24,6 +24,9 @@ struct backend_ops {
 	/* In-kernel interrupt controller and timers (PIC/IOAPIC/PIT, GIC). */
 	int (*irqchip_init)(struct vm *vm);
 	int (*irq_set)(struct vm *vm, unsigned irq, bool level);
+	/* Optional: signal eventfd @fd instead of exiting when the guest writes @datamatch
+	 * (@len bytes) to MMIO address @addr. -ENOTSUP when the hypervisor cannot. */
+	int (*ioeventfd)(struct vm *vm, uint64_t addr, unsigned len, uint64_t datamatch, int fd);
 	int (*vcpu_init)(struct vcpu *vcpu);
 	/* Runs until the next exit and fills @ex; completes the previous read exit first.
 	 * Returns 0 or -errno on a host failure (logged). */

@@ -271,6 +271,21 @@ static int kvm_irq_set(struct vm *vm, unsigned irq, bool level)
 	return kvm_ioctl(kvm_vm(vm)->vm_fd, KVM_IRQ_LINE, &line);
 }
 
+static int kvm_ioeventfd(struct vm *vm, uint64_t addr, unsigned len, uint64_t datamatch, int fd)
+{
+	struct kvm_ioeventfd ev = {
+		.datamatch = datamatch,
+		.addr = addr,
+		.len = len,
+		.fd = fd,
+		.flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
+	};
+
+	if (ioctl(kvm_vm(vm)->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IOEVENTFD) <= 0)
+		return -ENOTSUP;
+	return kvm_ioctl(kvm_vm(vm)->vm_fd, KVM_IOEVENTFD, &ev) < 0 ? -EIO : 0;
+}
+
 const struct backend_ops kvm_backend_ops = {
 	.name = "kvm",
 	.vm_init = kvm_vm_init,
@@ -278,6 +293,7 @@ const struct backend_ops kvm_backend_ops = {
 	.map_mem = kvm_map_mem,
 	.irqchip_init = kvm_irqchip_init,
 	.irq_set = kvm_irq_set,
+	.ioeventfd = kvm_ioeventfd,
 	.vcpu_init = kvm_vcpu_init,
 	.vcpu_run = kvm_vcpu_run,
 	.get_regs = kvm_arch_get_regs,

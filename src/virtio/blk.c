@@ -4,10 +4,12 @@
  * guest has flushed is on the host disk even if smolvm is killed right after. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -53,9 +55,8 @@ struct virtio_blk {
 	struct virtio_blk_config config;
 	pthread_t worker;
 	bool worker_started;
-	pthread_mutex_t lock;
-	pthread_cond_t kick;
-	bool kicked, stopping;
+	int notify_fd;		  /* guest notifications (ioeventfd, or kicked from an MMIO exit) */
+	int stop_fd;		  /* tells the worker to end */
 	struct virtq_chain chain; /* worker-only */
 	struct iovec iov[VIRTQ_MAX_BUFS];
 };
@@ -194,15 +195,18 @@ static void *blk_worker(void *arg)
 	struct virtio_blk *b = arg;
 
 	for (;;) {
-		pthread_mutex_lock(&b->lock);
-		while (!b->kicked && !b->stopping)
-			pthread_cond_wait(&b->kick, &b->lock);
-		b->kicked = false;
-		if (b->stopping) {
-			pthread_mutex_unlock(&b->lock);
+		struct pollfd fds[2] = {{b->notify_fd, POLLIN, 0}, {b->stop_fd, POLLIN, 0}};
+		uint64_t count;
+
+		if (poll(fds, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
 			return NULL;
 		}
-		pthread_mutex_unlock(&b->lock);
+		if (fds[1].revents)
+			return NULL;
+		if (read(b->notify_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+			return NULL;
 		process_queue(b);
 	}
 }
@@ -212,10 +216,15 @@ static void blk_queue_notify(void *dev, unsigned qidx)
 	struct virtio_blk *b = dev;
 
 	(void)qidx;
-	pthread_mutex_lock(&b->lock);
-	b->kicked = true;
-	pthread_cond_signal(&b->kick);
-	pthread_mutex_unlock(&b->lock);
+	virtio_dev_kick(b->notify_fd);
+}
+
+/* DRIVER_OK: serve requests queued before the driver could notify. */
+static void blk_activate(void *dev)
+{
+	struct virtio_blk *b = dev;
+
+	virtio_dev_kick(b->notify_fd);
 }
 
 static void blk_read_config(void *dev, uint32_t offset, void *buf, uint32_t len)
@@ -233,6 +242,7 @@ static const struct virtio_dev_ops blk_ops = {
 	.read_config = blk_read_config,
 	.config_size = sizeof(struct virtio_blk_config),
 	.queue_notify = blk_queue_notify,
+	.activate = blk_activate,
 };
 
 static void blk_destroy(void *priv)
@@ -240,16 +250,15 @@ static void blk_destroy(void *priv)
 	struct virtio_blk *b = priv;
 
 	if (b->worker_started) {
-		pthread_mutex_lock(&b->lock);
-		b->stopping = true;
-		pthread_cond_signal(&b->kick);
-		pthread_mutex_unlock(&b->lock);
+		virtio_dev_kick(b->stop_fd);
 		pthread_join(b->worker, NULL);
 	}
 	if (b->fd >= 0)
 		close(b->fd);
-	pthread_mutex_destroy(&b->lock);
-	pthread_cond_destroy(&b->kick);
+	if (b->notify_fd >= 0)
+		close(b->notify_fd);
+	if (b->stop_fd >= 0)
+		close(b->stop_fd);
 	free(b);
 }
 
@@ -288,11 +297,14 @@ int virtio_blk_add(struct vm *vm, const char *path, bool read_only)
 
 	if (!b)
 		return -ENOMEM;
-	b->fd = -1;
+	b->fd = b->notify_fd = -1;
 	b->path = path;
 	b->read_only = read_only;
-	pthread_mutex_init(&b->lock, NULL);
-	pthread_cond_init(&b->kick, NULL);
+	b->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (b->stop_fd < 0) {
+		free(b);
+		return -errno;
+	}
 	err = open_image(b);
 	if (err) {
 		vm->input_error = true;
@@ -308,6 +320,10 @@ int virtio_blk_add(struct vm *vm, const char *path, bool read_only)
 		features |= 1ull << VIRTIO_BLK_F_RO;
 	/* Registered after its transport, so it is destroyed (its worker stopped) first. */
 	err = virtio_dev_add(vm, &blk_ops, b, features, &b->transport);
+	if (!err) {
+		b->notify_fd = virtio_dev_notify_fd(vm, b->transport, 0);
+		err = b->notify_fd < 0 ? b->notify_fd : 0;
+	}
 	if (!err)
 		err = vm_add_device(vm, "virtio-blk", b, blk_destroy);
 	if (err) {

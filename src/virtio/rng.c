@@ -57,12 +57,19 @@ static void rng_queue_notify(void *dev, unsigned qidx)
 	virtio_mmio_unlock(t);
 }
 
+/* DRIVER_OK: serve buffers queued before the driver could notify. */
+static void rng_activate(void *dev)
+{
+	rng_queue_notify(dev, 0);
+}
+
 static const struct virtio_dev_ops rng_ops = {
 	.name = "virtio-rng",
 	.device_id = VIRTIO_ID_RNG,
 	.num_queues = 1,
 	.queue_max = 64,
 	.queue_notify = rng_queue_notify,
+	.activate = rng_activate,
 };
 
 int virtio_rng_add(struct vm *vm)

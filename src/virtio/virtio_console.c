@@ -25,6 +25,9 @@ struct virtio_console {
 	struct console *con;
 	struct virtio_console_config config;
 	struct virtq_chain rx_chain, tx_chain; /* each used under the transport lock */
+	/* Input waits until the guest has written to the console: Linux drops what arrives
+	 * before its hvc port is set up, and gives no other sign of being ready. */
+	bool guest_wrote;
 };
 
 /* Moves buffered console input into the guest's receive buffers while both last. */
@@ -34,7 +37,8 @@ static void fill_rx(struct virtio_console *vc)
 	struct virtq *q;
 
 	virtio_mmio_lock(t);
-	while (console_has_input(vc->con) && (q = virtio_mmio_queue(t, RX_QUEUE))) {
+	while (vc->guest_wrote && console_has_input(vc->con) &&
+	       (q = virtio_mmio_queue(t, RX_QUEUE))) {
 		uint32_t n = 0;
 		int got = virtq_pop(q, &vc->rx_chain);
 		int c;
@@ -72,6 +76,7 @@ static void drain_tx(struct virtio_console *vc)
 					      vc->tx_chain.bufs[i].len);
 		virtq_push(q, vc->tx_chain.head, 0);
 		virtio_mmio_notify_used(t, TX_QUEUE);
+		vc->guest_wrote = true;
 	}
 	virtio_mmio_unlock(t);
 }
@@ -80,8 +85,21 @@ static void vconsole_queue_notify(void *dev, unsigned qidx)
 {
 	if (qidx == TX_QUEUE)
 		drain_tx(dev);
-	else
-		fill_rx(dev);
+	fill_rx(dev);
+}
+
+/* DRIVER_OK: the driver filled its receive queue during probe, before it could notify. */
+static void vconsole_activate(void *dev)
+{
+	fill_rx(dev);
+	drain_tx(dev);
+}
+
+static void vconsole_reset(void *dev)
+{
+	struct virtio_console *vc = dev;
+
+	vc->guest_wrote = false;
 }
 
 static void vconsole_input_ready(void *dev)
@@ -104,6 +122,8 @@ static const struct virtio_dev_ops vconsole_ops = {
 	.read_config = vconsole_read_config,
 	.config_size = sizeof(struct virtio_console_config),
 	.queue_notify = vconsole_queue_notify,
+	.activate = vconsole_activate,
+	.reset = vconsole_reset,
 };
 
 int virtio_console_add(struct vm *vm)

@@ -4,6 +4,9 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "backend/backend.h"
 #include "log.h"
@@ -30,6 +33,35 @@ static void slot_destroy(void *priv)
 
 	virtio_mmio_destroy(slot->transport);
 	free(slot);
+}
+
+int virtio_dev_notify_fd(struct vm *vm, struct virtio_mmio *t, unsigned qidx)
+{
+	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+	if (fd < 0)
+		return -errno;
+	for (unsigned i = 0; i < vm->nr_devices; i++) {
+		struct virtio_slot *slot = vm->devices[i].priv;
+
+		if (vm->devices[i].destroy != slot_destroy || slot->transport != t)
+			continue;
+		/* QueueNotify is at offset 0x50 of the slot; the value written is the queue. */
+		if (vm->be_ops && vm->be_ops->ioeventfd &&
+		    vm->be_ops->ioeventfd(vm, slot->region.base + 0x50, 4, qidx, fd) == 0)
+			pr_debug("%s: queue %u notifications through an ioeventfd",
+				 slot->region.name, qidx);
+		break;
+	}
+	return fd;
+}
+
+void virtio_dev_kick(int fd)
+{
+	uint64_t one = 1;
+
+	if (write(fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		pr_debug("virtio: kick: %s", strerror(errno));
 }
 
 int virtio_dev_add(struct vm *vm, const struct virtio_dev_ops *ops, void *dev, uint64_t features,

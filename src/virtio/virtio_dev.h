@@ -18,6 +18,14 @@ int arch_virtio_slot(unsigned index, uint64_t *base, unsigned *irq);
 int __must_check virtio_dev_add(struct vm *vm, const struct virtio_dev_ops *ops, void *dev,
 				uint64_t features, struct virtio_mmio **out);
 
+/* An eventfd that becomes readable when the driver notifies queue @qidx of @t: through a
+ * KVM ioeventfd (no exit to smolvm) where the backend offers one; the transport's
+ * queue_notify callback must also signal it (virtio_dev_kick) for the MMIO-exit path.
+ * Returns the fd or -errno. */
+int __must_check virtio_dev_notify_fd(struct vm *vm, struct virtio_mmio *t, unsigned qidx);
+/* Signals @fd as the guest's notification would. */
+void virtio_dev_kick(int fd);
+
 /* Device models: virtio-blk for each --disk, virtio-rng for --rng, virtio-net for --net. */
 int __must_check virtio_blk_add(struct vm *vm, const char *path, bool read_only);
 int __must_check virtio_rng_add(struct vm *vm);
