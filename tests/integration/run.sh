@@ -108,6 +108,23 @@ for bad in 0 -1 256 x 2x ''; do
 	expect_status 2; expect_err "invalid vCPU count"; done_test
 done
 
+run disk-missing -- "$SMOLVM" --disk "$WORK/no-such-disk.img" "$G/hello_pvh.elf"
+expect_status 2; expect_err "cannot open disk image '.*no-such-disk.img': No such file"; done_test
+
+head -c 100 /dev/zero >"$WORK/tiny.img"
+run disk-too-small -- "$SMOLVM" --disk "$WORK/tiny.img" "$G/hello_pvh.elf"
+expect_status 2; expect_err "disk image '.*tiny.img' is too small"; done_test
+
+run disk-bad-option -- "$SMOLVM" --disk "$WORK/tiny.img,rx" "$G/hello_pvh.elf"
+expect_status 2; expect_err "unknown --disk option 'rx'"; done_test
+
+run net-bad-option -- "$SMOLVM" --net tap "$G/hello_pvh.elf"
+expect_status 2; expect_err "invalid --net option 'tap'"; done_test
+
+truncate -s 1M "$WORK/d.img"
+run virtio-devices-with-bare-metal-guest -- "$SMOLVM" --disk "$WORK/d.img" --disk "$WORK/d.img,ro" --rng --virtio-console "$G/hello_pvh.elf"
+expect_status 33; expect_out '^Hello from a PVH guest$'; done_test
+
 run smp-needs-irqchip -- "$SMOLVM" -c 2 --irqchip=off "$G/hello_pvh.elf"
 expect_status 2; expect_err "need the in-kernel interrupt controller"; done_test
 
