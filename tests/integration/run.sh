@@ -233,6 +233,14 @@ expect_status 0; expect_err 'reset the machine with a deliberate triple fault'; 
 run sigterm-exit-status -- sh -c "\"$SMOLVM\" --irqchip=on \"$G/hlt.elf\" & pid=\$!; sleep 1; kill -TERM \$pid; wait \$pid"
 expect_status 143; expect_out '^halting$'; done_test
 
+# A terminal on stdin: raw mode, Ctrl-A x quits (status 0), the terminal is restored after.
+if command -v script >/dev/null; then
+	run ctrl-a-x-on-a-terminal -- sh -c "(sleep 2; printf '\\001x') | script -qec \"$SMOLVM --irqchip=on $G/hlt.elf; stty -a\" /dev/null"
+	expect_status 0; expect_out 'halting'; expect_out '[^-]icanon '; done_test
+else
+	skip_test ctrl-a-x-on-a-terminal "no script(1) to give smolvm a terminal"
+fi
+
 run mem-above-4g -- "$SMOLVM" -m 5G "$G/hello_pvh.elf"
 expect_status 33; expect_out '^Hello from a PVH guest$'; done_test
 
