@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -53,6 +54,7 @@ struct virtio_blk {
 	uint64_t sectors;
 	char serial[VIRTIO_BLK_ID_BYTES];
 	struct virtio_blk_config config;
+	unsigned generation; /* bumped by device reset, under the transport lock */
 	pthread_t worker;
 	bool worker_started;
 	int notify_fd;		  /* guest notifications (ioeventfd, or kicked from an MMIO exit) */
@@ -168,9 +170,11 @@ static void process_queue(struct virtio_blk *b)
 	for (;;) {
 		struct virtq *q;
 		uint32_t written;
+		unsigned generation;
 		int r;
 
 		virtio_mmio_lock(t);
+		generation = b->generation;
 		q = virtio_mmio_queue(t, 0);
 		r = q ? virtq_pop(q, &b->chain) : 0;
 		if (r < 0)
@@ -182,7 +186,9 @@ static void process_queue(struct virtio_blk *b)
 		written = handle_request(b);
 		virtio_mmio_lock(t);
 		q = virtio_mmio_queue(t, 0);
-		if (q) {
+		/* A reset meanwhile took the request away: completing it into the new queue would
+		 * hand the driver an id it never posted. */
+		if (q && generation == b->generation) {
 			virtq_push(q, b->chain.head, written);
 			virtio_mmio_notify_used(t, 0);
 		}
@@ -219,6 +225,13 @@ static void blk_queue_notify(void *dev, unsigned qidx)
 	virtio_dev_kick(b->notify_fd);
 }
 
+static void blk_reset(void *dev)
+{
+	struct virtio_blk *b = dev;
+
+	b->generation++;
+}
+
 /* DRIVER_OK: serve requests queued before the driver could notify. */
 static void blk_activate(void *dev)
 {
@@ -243,6 +256,7 @@ static const struct virtio_dev_ops blk_ops = {
 	.config_size = sizeof(struct virtio_blk_config),
 	.queue_notify = blk_queue_notify,
 	.activate = blk_activate,
+	.reset = blk_reset,
 };
 
 static void blk_destroy(void *priv)
@@ -264,6 +278,7 @@ static void blk_destroy(void *priv)
 
 static int open_image(struct virtio_blk *b)
 {
+	struct stat st;
 	off_t size;
 
 	b->fd = open(b->path, (b->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
@@ -273,6 +288,10 @@ static int open_image(struct virtio_blk *b)
 		pr_err("cannot open disk image '%s'%s: %s", b->path,
 		       b->read_only ? " (read-only)" : "", strerror(errno));
 		return err;
+	}
+	if (fstat(b->fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))) {
+		pr_err("disk image '%s' is not a regular file or block device", b->path);
+		return -EINVAL;
 	}
 	size = lseek(b->fd, 0, SEEK_END);
 	if (size < (off_t)SECTOR) {

@@ -217,16 +217,21 @@ static bool features_acceptable(struct virtio_mmio *t)
 
 static void write_status(struct virtio_mmio *t, uint32_t v)
 {
+	uint32_t old = t->status;
+
 	if (v == 0) {
 		reset_device(t);
 		return;
 	}
-	if ((v & VIRTIO_STATUS_FEATURES_OK) && !(t->status & VIRTIO_STATUS_FEATURES_OK) &&
+	if ((v & VIRTIO_STATUS_FEATURES_OK) && !(old & VIRTIO_STATUS_FEATURES_OK) &&
 	    !features_acceptable(t))
 		v &= ~VIRTIO_STATUS_FEATURES_OK; /* the driver reads it back and gives up */
+	/* DRIVER_OK without accepted features would run the device on terms it refused. */
+	if (!(v & VIRTIO_STATUS_FEATURES_OK))
+		v &= ~VIRTIO_STATUS_DRIVER_OK;
 	/* NEEDS_RESET is the device's to set and stays until reset. */
-	t->status = (v & ~VIRTIO_STATUS_NEEDS_RESET) | (t->status & VIRTIO_STATUS_NEEDS_RESET);
-	if ((v & VIRTIO_STATUS_DRIVER_OK) && t->ops->activate)
+	t->status = (v & ~VIRTIO_STATUS_NEEDS_RESET) | (old & VIRTIO_STATUS_NEEDS_RESET);
+	if ((v & VIRTIO_STATUS_DRIVER_OK) && !(old & VIRTIO_STATUS_DRIVER_OK) && t->ops->activate)
 		t->ops->activate(t->dev);
 }
 
@@ -251,6 +256,8 @@ static void write_queue_reg(struct virtio_mmio *t, struct virtq *q, uint64_t off
 			q->ready = false;
 			break;
 		}
+		if (q->ready)
+			break; /* already live: activating again would rewind its indices */
 		q->event_idx = virtio_mmio_has_feature(t, VIRTIO_F_EVENT_IDX);
 		q->indirect = virtio_mmio_has_feature(t, VIRTIO_F_INDIRECT_DESC);
 		if (virtq_activate(q))

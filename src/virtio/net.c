@@ -1,0 +1,624 @@
+// SPDX-License-Identifier: MIT
+/* net.c: virtio-net on a tap interface (virtio 1.x, 5.1). One worker thread moves frames
+ * both ways: transmit chains are written to the tap with writev(), received frames are read
+ * with readv() straight into the guest's receive buffers. The tap speaks the guest's own
+ * 12-byte virtio_net_hdr (IFF_VNET_HDR), so checksum and TSO offloads pass through: the
+ * tap is told (TUNSETOFFLOAD) to hand us only what the driver negotiated, and every
+ * received header is checked against the negotiated features again before the guest sees
+ * it. No mergeable receive buffers: with the GUEST_TSO features the driver posts 64 KiB
+ * buffers (5.1.6.3.1), and a frame larger than the buffer is dropped.
+ *
+ * Locks: the transport lock around pop/push and the header write (as blk.c); the device's
+ * io_lock around the readv()/writev() that touch guest buffers, which a reset also takes,
+ * so once the driver has reset the device no buffer it owned is written again. The worker
+ * never holds io_lock while taking the transport lock. */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "virtio/virtio_dev.h"
+#include "vm.h"
+
+#define VIRTIO_ID_NET 1
+
+/* Feature bits (5.1.3). */
+#define VIRTIO_NET_F_CSUM	0
+#define VIRTIO_NET_F_GUEST_CSUM 1
+#define VIRTIO_NET_F_MAC	5
+#define VIRTIO_NET_F_GUEST_TSO4 7
+#define VIRTIO_NET_F_GUEST_TSO6 8
+#define VIRTIO_NET_F_HOST_TSO4	11
+#define VIRTIO_NET_F_HOST_TSO6	12
+#define VIRTIO_NET_F_STATUS	16
+
+#define VIRTIO_NET_S_LINK_UP 1
+
+/* virtio_net_hdr (5.1.6): flags and gso_type values. */
+#define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
+#define VIRTIO_NET_HDR_F_DATA_VALID 2
+#define VIRTIO_NET_HDR_GSO_NONE	    0
+#define VIRTIO_NET_HDR_GSO_TCPV4    1
+#define VIRTIO_NET_HDR_GSO_TCPV6    4
+#define VIRTIO_NET_HDR_GSO_ECN	    0x80
+#define NET_RXQ			    0
+#define NET_TXQ			    1
+#define NET_QUEUE_SIZE		    256
+#define NET_BUDGET		    64 /* frames per queue before looking at the other one */
+#define NET_MAX_IOV		    IOV_MAX
+
+struct virtio_net_hdr {
+	uint8_t flags;
+	uint8_t gso_type;
+	uint16_t hdr_len;
+	uint16_t gso_size;
+	uint16_t csum_start;
+	uint16_t csum_offset;
+	uint16_t num_buffers; /* always present with VERSION_1 */
+} __attribute__((packed));
+_Static_assert(sizeof(struct virtio_net_hdr) == 12, "virtio_net_hdr is 12 bytes");
+#define VNET_HDR_LEN ((uint32_t)sizeof(struct virtio_net_hdr))
+
+struct virtio_net_config {
+	uint8_t mac[6];
+	uint16_t status;
+	uint16_t max_virtqueue_pairs;
+} __attribute__((packed));
+
+struct virtio_net {
+	struct virtio_mmio *transport;
+	char tap[IFNAMSIZ];
+	int tap_fd;
+	int rx_notify_fd, tx_notify_fd; /* guest notifications of queue 0 and 1 */
+	int stop_fd;			/* tells the worker to end */
+	pthread_t worker;
+	bool worker_started;
+	struct virtio_net_config config;
+	/* Bumped by every reset, under both the transport lock and io_lock: a chain popped
+	 * in an older generation is never written or pushed. */
+	unsigned generation;
+	pthread_mutex_t io_lock;
+	/* Worker-only. */
+	struct virtq_chain rx_chain, tx_chain;
+	bool rx_held; /* rx_chain was popped (in generation rx_gen) and not yet used */
+	unsigned rx_gen;
+	bool tap_gone;
+	uint64_t rx_frames, tx_frames, rx_dropped, tx_dropped;
+	struct iovec iov[NET_MAX_IOV];
+};
+
+/* Interface names the kernel accepts (dev_valid_name()). */
+static bool tap_name_valid(const char *name)
+{
+	if (!*name || strlen(name) >= IFNAMSIZ || !strcmp(name, ".") || !strcmp(name, ".."))
+		return false;
+	for (const char *p = name; *p; p++)
+		if (*p == '/' || *p == ':' || *p <= ' ' || *p == 0x7f)
+			return false;
+	return true;
+}
+
+static void drain(int fd)
+{
+	uint64_t count;
+
+	if (read(fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+		pr_debug("virtio-net: eventfd read: %s", strerror(errno));
+}
+
+/* The transmitq: every available chain is one frame (header first) for the tap. */
+static void transmit(struct virtio_net *n, unsigned gen)
+{
+	const struct virtq_chain *c = &n->tx_chain;
+	int niov = 0;
+	ssize_t done;
+
+	if (c->out_len < VNET_HDR_LEN) {
+		pr_guest_err("virtio-net: %u-byte transmit buffer, shorter than its header",
+			     c->out_len);
+		n->tx_dropped++;
+		return;
+	}
+	for (unsigned i = 0; i < c->nbufs && niov < NET_MAX_IOV; i++)
+		if (!c->bufs[i].device_writes)
+			n->iov[niov++] = (struct iovec){c->bufs[i].addr, c->bufs[i].len};
+	pthread_mutex_lock(&n->io_lock);
+	if (gen != n->generation || n->tap_gone) {
+		pthread_mutex_unlock(&n->io_lock);
+		n->tx_dropped++;
+		return;
+	}
+	do
+		done = writev(n->tap_fd, n->iov, niov);
+	while (done < 0 && errno == EINTR);
+	pthread_mutex_unlock(&n->io_lock);
+	if (done < 0) {
+		/* A frame the tap refuses (bad GSO header, interface down) is lost, as on a
+		 * wire. */
+		if (errno == EINVAL)
+			pr_guest_err("virtio-net: tap '%s' refused a %u-byte frame", n->tap,
+				     c->out_len - VNET_HDR_LEN);
+		else
+			pr_debug("virtio-net: write to tap '%s': %s", n->tap, strerror(errno));
+		n->tx_dropped++;
+		return;
+	}
+	n->tx_frames++;
+}
+
+/* Sends up to NET_BUDGET frames; returns true if more may be waiting. */
+static bool process_tx(struct virtio_net *n)
+{
+	struct virtio_mmio *t = n->transport;
+	unsigned done;
+
+	for (done = 0; done < NET_BUDGET; done++) {
+		struct virtq *q;
+		unsigned gen;
+		int r;
+
+		virtio_mmio_lock(t);
+		q = virtio_mmio_queue(t, NET_TXQ);
+		r = q ? virtq_pop(q, &n->tx_chain) : 0;
+		if (r < 0)
+			virtio_mmio_needs_reset(t, "malformed transmit queue");
+		gen = n->generation;
+		virtio_mmio_unlock(t);
+		if (r <= 0)
+			break;
+		transmit(n, gen);
+		virtio_mmio_lock(t);
+		q = virtio_mmio_queue(t, NET_TXQ);
+		if (q && gen == n->generation)
+			virtq_push(q, n->tx_chain.head, 0);
+		virtio_mmio_unlock(t);
+	}
+	if (done) {
+		virtio_mmio_lock(t);
+		if (virtio_mmio_queue(t, NET_TXQ))
+			virtio_mmio_notify_used(t, NET_TXQ);
+		virtio_mmio_unlock(t);
+	}
+	return done == NET_BUDGET;
+}
+
+/* Whether the driver may be handed a frame with header @h; clears what it did not ask for.
+ * Transport lock held. The tap was told the same features, but frames it queued before
+ * the driver (re)negotiated may still carry older offloads. */
+static bool rx_header_acceptable(struct virtio_net *n, struct virtio_net_hdr *h)
+{
+	struct virtio_mmio *t = n->transport;
+	uint8_t gso = h->gso_type;
+
+	if (!virtio_mmio_has_feature(t, VIRTIO_NET_F_GUEST_CSUM)) {
+		if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+			return false;
+		h->flags = 0; /* 5.1.6.4.1: flags are zero without GUEST_CSUM */
+	}
+	if (gso != VIRTIO_NET_HDR_GSO_NONE &&
+	    !(gso == VIRTIO_NET_HDR_GSO_TCPV4 &&
+	      virtio_mmio_has_feature(t, VIRTIO_NET_F_GUEST_TSO4)) &&
+	    !(gso == VIRTIO_NET_HDR_GSO_TCPV6 &&
+	      virtio_mmio_has_feature(t, VIRTIO_NET_F_GUEST_TSO6)))
+		return false;
+	h->num_buffers = htole16(1);
+	return true;
+}
+
+enum rx_result {
+	RX_EMPTY,     /* nothing in the tap */
+	RX_DELIVERED, /* one frame in the guest's buffer */
+	RX_DROPPED,   /* one frame read and dropped; the chain is still held */
+	RX_STALE,     /* the chain belonged to the driver before a reset: forgotten */
+	RX_RETURNED,  /* the chain was unusable and went back to the guest empty */
+};
+
+/* Reads one frame from the tap into the held receive chain. */
+static enum rx_result receive(struct virtio_net *n)
+{
+	struct virtio_mmio *t = n->transport;
+	const struct virtq_chain *c = &n->rx_chain;
+	struct virtio_net_hdr hdr;
+	uint8_t overflow;
+	struct iovec *iov = n->iov; /* (a local: GCC 12 -fsanitize misreads n->iov) */
+	uint32_t skip = VNET_HDR_LEN, room = 0;
+	int niov = 1;
+	ssize_t got;
+	struct virtq *q;
+	bool ok;
+
+	if (c->in_len < VNET_HDR_LEN) {
+		pr_guest_err("virtio-net: %u-byte receive buffer, shorter than its header",
+			     c->in_len);
+		virtio_mmio_lock(t);
+		q = virtio_mmio_queue(t, NET_RXQ);
+		if (q && n->rx_gen == n->generation)
+			virtq_push(q, c->head, 0);
+		virtio_mmio_unlock(t);
+		n->rx_dropped++;
+		return RX_RETURNED;
+	}
+	/* The header lands in @hdr, to be checked before the guest sees it; the frame goes
+	 * straight into the guest's buffers after the header's place. */
+	iov[0] = (struct iovec){&hdr, sizeof(hdr)};
+	for (unsigned i = 0; i < c->nbufs && niov < NET_MAX_IOV - 1; i++) {
+		const struct virtq_buf *b = &c->bufs[i];
+
+		if (!b->device_writes)
+			continue;
+		if (skip >= b->len) {
+			skip -= b->len;
+			continue;
+		}
+		iov[niov++] = (struct iovec){b->addr + skip, b->len - skip};
+		room += b->len - skip;
+		skip = 0;
+	}
+	/* One byte past the guest's buffers: a frame that reaches it did not fit. (The tap
+	 * truncates silently; some kernels return the full length, some the length copied.) */
+	iov[niov++] = (struct iovec){&overflow, 1};
+	pthread_mutex_lock(&n->io_lock);
+	if (n->rx_gen != n->generation) {
+		pthread_mutex_unlock(&n->io_lock);
+		return RX_STALE;
+	}
+	do
+		got = readv(n->tap_fd, iov, niov);
+	while (got < 0 && errno == EINTR);
+	pthread_mutex_unlock(&n->io_lock);
+	if (got < 0) {
+		int err = errno;
+
+		if (err == EAGAIN)
+			return RX_EMPTY;
+		/* EINVAL: a frame the tap could not describe in a header; it is consumed. */
+		pr_debug("virtio-net: read from tap '%s': %s", n->tap, strerror(err));
+		n->rx_dropped++;
+		return err == EINVAL ? RX_DROPPED : RX_EMPTY;
+	}
+	if ((size_t)got < sizeof(hdr) || (size_t)got - sizeof(hdr) > room) {
+		pr_debug("virtio-net: dropped a frame larger than the %u-byte receive buffer",
+			 room);
+		n->rx_dropped++;
+		return RX_DROPPED;
+	}
+	virtio_mmio_lock(t);
+	q = virtio_mmio_queue(t, NET_RXQ);
+	if (!q || n->rx_gen != n->generation) {
+		virtio_mmio_unlock(t);
+		return RX_STALE;
+	}
+	ok = rx_header_acceptable(n, &hdr);
+	if (ok) {
+		virtq_chain_write(c, 0, &hdr, sizeof(hdr));
+		virtq_push(q, c->head, (uint32_t)got);
+	}
+	virtio_mmio_unlock(t);
+	if (!ok) {
+		n->rx_dropped++;
+		return RX_DROPPED;
+	}
+	n->rx_frames++;
+	return RX_DELIVERED;
+}
+
+/* Moves up to NET_BUDGET frames from the tap to the guest. Returns true if more may be
+ * waiting; sets *@starved when the guest has no receive buffer left (the tap then keeps
+ * its frames until the driver adds buffers and notifies). */
+static bool process_rx(struct virtio_net *n, bool *starved)
+{
+	struct virtio_mmio *t = n->transport;
+	unsigned delivered = 0, tries;
+	bool more = false;
+
+	for (tries = 0; tries < 2 * NET_BUDGET; tries++) {
+		enum rx_result res;
+
+		if (!n->rx_held) {
+			struct virtq *q;
+			int r;
+
+			virtio_mmio_lock(t);
+			q = virtio_mmio_queue(t, NET_RXQ);
+			r = q ? virtq_pop(q, &n->rx_chain) : 0;
+			if (r < 0)
+				virtio_mmio_needs_reset(t, "malformed receive queue");
+			n->rx_gen = n->generation;
+			virtio_mmio_unlock(t);
+			if (r <= 0) {
+				*starved = true;
+				break;
+			}
+			n->rx_held = true;
+		}
+		res = receive(n);
+		if (res == RX_EMPTY)
+			break;
+		if (res != RX_DROPPED)
+			n->rx_held = false;
+		if ((res == RX_DELIVERED || res == RX_RETURNED) && ++delivered == NET_BUDGET) {
+			more = true;
+			break;
+		}
+	}
+	if (tries == 2 * NET_BUDGET)
+		more = true;
+	if (delivered) {
+		virtio_mmio_lock(t);
+		if (virtio_mmio_queue(t, NET_RXQ))
+			virtio_mmio_notify_used(t, NET_RXQ);
+		virtio_mmio_unlock(t);
+	}
+	return more;
+}
+
+static void *net_worker(void *arg)
+{
+	struct virtio_net *n = arg;
+	bool rx_starved = false, rx_more = false, tx_more = false;
+
+	for (;;) {
+		/* The tap is watched only while there are receive buffers to fill. */
+		struct pollfd fds[4] = {
+			{n->stop_fd, POLLIN, 0},
+			{n->rx_notify_fd, POLLIN, 0},
+			{n->tx_notify_fd, POLLIN, 0},
+			{rx_starved || n->tap_gone ? -1 : n->tap_fd, POLLIN, 0},
+		};
+		bool rx_kick, tx_kick, rx_again = rx_more;
+
+		if (poll(fds, 4, rx_more || tx_more ? 0 : -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			pr_err("virtio-net: poll: %s", strerror(errno));
+			return NULL;
+		}
+		if (fds[0].revents)
+			return NULL;
+		rx_kick = fds[1].revents;
+		tx_kick = fds[2].revents;
+		if (rx_kick) {
+			drain(n->rx_notify_fd);
+			rx_starved = false;
+		}
+		if (tx_kick)
+			drain(n->tx_notify_fd);
+		if (fds[3].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+			pr_warn("virtio-net: tap '%s' went away; the guest's network is down",
+				n->tap);
+			n->tap_gone = true;
+		}
+		if (tx_kick || tx_more)
+			tx_more = process_tx(n);
+		rx_more = false;
+		if (!rx_starved && !n->tap_gone && (rx_kick || rx_again || fds[3].revents))
+			rx_more = process_rx(n, &rx_starved);
+	}
+}
+
+static void net_queue_notify(void *dev, unsigned qidx)
+{
+	struct virtio_net *n = dev;
+
+	virtio_dev_kick(qidx == NET_RXQ ? n->rx_notify_fd : n->tx_notify_fd);
+}
+
+static void net_read_config(void *dev, uint32_t offset, void *buf, uint32_t len)
+{
+	struct virtio_net *n = dev;
+
+	memcpy(buf, (const uint8_t *)&n->config + offset, len);
+}
+
+/* DRIVER_OK: the tap may now hand us the offloads the driver accepted. Transport lock
+ * held (vCPU thread). */
+static void net_activate(void *dev)
+{
+	struct virtio_net *n = dev;
+	struct virtio_mmio *t = n->transport;
+	unsigned offload = 0;
+
+	if (virtio_mmio_has_feature(t, VIRTIO_NET_F_GUEST_CSUM)) {
+		offload |= TUN_F_CSUM;
+		if (virtio_mmio_has_feature(t, VIRTIO_NET_F_GUEST_TSO4))
+			offload |= TUN_F_TSO4;
+		if (virtio_mmio_has_feature(t, VIRTIO_NET_F_GUEST_TSO6))
+			offload |= TUN_F_TSO6;
+	}
+	if (ioctl(n->tap_fd, TUNSETOFFLOAD, (unsigned long)offload) < 0)
+		pr_warn("virtio-net: setting offloads 0x%x on tap '%s': %s", offload, n->tap,
+			strerror(errno));
+	/* The worker looks at the receive queue again. */
+	virtio_dev_kick(n->rx_notify_fd);
+}
+
+/* The driver reset the device: chains popped before are forgotten, and once this returns
+ * no readv()/writev() touches their buffers. Transport lock held. */
+static void net_reset(void *dev)
+{
+	struct virtio_net *n = dev;
+
+	pthread_mutex_lock(&n->io_lock);
+	n->generation++;
+	pthread_mutex_unlock(&n->io_lock);
+}
+
+static const struct virtio_dev_ops net_ops = {
+	.name = "virtio-net",
+	.device_id = VIRTIO_ID_NET,
+	.num_queues = 2,
+	.queue_max = NET_QUEUE_SIZE,
+	.read_config = net_read_config,
+	.config_size = sizeof(struct virtio_net_config),
+	.queue_notify = net_queue_notify,
+	.activate = net_activate,
+	.reset = net_reset,
+};
+
+static void net_destroy(void *priv)
+{
+	struct virtio_net *n = priv;
+
+	if (n->worker_started) {
+		virtio_dev_kick(n->stop_fd);
+		pthread_join(n->worker, NULL);
+		pr_debug("virtio-net: tap '%s': %llu frames received, %llu sent, %llu and %llu "
+			 "dropped",
+			 n->tap, (unsigned long long)n->rx_frames, (unsigned long long)n->tx_frames,
+			 (unsigned long long)n->rx_dropped, (unsigned long long)n->tx_dropped);
+	}
+	if (n->tap_fd >= 0)
+		close(n->tap_fd);
+	if (n->rx_notify_fd >= 0)
+		close(n->rx_notify_fd);
+	if (n->tx_notify_fd >= 0)
+		close(n->tx_notify_fd);
+	if (n->stop_fd >= 0)
+		close(n->stop_fd);
+	pthread_mutex_destroy(&n->io_lock);
+	free(n);
+}
+
+/* Attaches to (or creates) the tap interface. Returns 0 or -errno with one message; sets
+ * *@input_error when the name, not the host, is the problem. */
+static int open_tap(struct virtio_net *n, bool *input_error)
+{
+	struct ifreq ifr;
+	int hdr_len = VNET_HDR_LEN, err;
+
+	n->tap_fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (n->tap_fd < 0) {
+		err = errno;
+		pr_err("cannot open /dev/net/tun for tap '%s': %s%s", n->tap, strerror(err),
+		       err == ENOENT ? " (is the tun module loaded?)"
+		       : err == EACCES || err == EPERM
+			       ? " (a tap interface needs root or CAP_NET_ADMIN)"
+			       : "");
+		return -err;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, n->tap, strlen(n->tap));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	if (ioctl(n->tap_fd, TUNSETIFF, &ifr) < 0) {
+		err = errno;
+		if (err == EPERM || err == EACCES)
+			pr_err("cannot attach to tap '%s': %s (creating or using a tap interface "
+			       "needs root or CAP_NET_ADMIN, unless it is a persistent tap owned "
+			       "by this user)",
+			       n->tap, strerror(err));
+		else if (err == EINVAL)
+			pr_err("cannot attach to tap '%s': an interface of that name exists and "
+			       "is not a tap",
+			       n->tap);
+		else if (err == EBUSY)
+			pr_err("cannot attach to tap '%s': it is in use by another process",
+			       n->tap);
+		else
+			pr_err("cannot attach to tap '%s': %s", n->tap, strerror(err));
+		*input_error = err == EINVAL;
+		return -err;
+	}
+	/* The 12-byte virtio 1.x header, num_buffers included; no offloads until the driver
+	 * accepts them. */
+	if (ioctl(n->tap_fd, TUNSETVNETHDRSZ, &hdr_len) < 0 ||
+	    ioctl(n->tap_fd, TUNSETOFFLOAD, 0ul) < 0) {
+		err = errno;
+		pr_err("cannot set up tap '%s': %s", n->tap, strerror(err));
+		return -err;
+	}
+	return 0;
+}
+
+/* 52:54:00 plus three bytes of an FNV-1a hash of the tap name: locally administered,
+ * unicast, the same for the same tap on every run. */
+static void generate_mac(const char *tap, uint8_t mac[6])
+{
+	uint32_t h = 2166136261u;
+
+	for (const char *p = tap; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	mac[0] = 0x52;
+	mac[1] = 0x54;
+	mac[2] = 0x00;
+	mac[3] = (uint8_t)(h >> 16);
+	mac[4] = (uint8_t)(h >> 8);
+	mac[5] = (uint8_t)h;
+}
+
+int virtio_net_add(struct vm *vm, const char *tap, const uint8_t *mac)
+{
+	uint64_t features = (1ull << VIRTIO_NET_F_MAC) | (1ull << VIRTIO_NET_F_STATUS) |
+			    (1ull << VIRTIO_NET_F_CSUM) | (1ull << VIRTIO_NET_F_GUEST_CSUM) |
+			    (1ull << VIRTIO_NET_F_GUEST_TSO4) | (1ull << VIRTIO_NET_F_GUEST_TSO6) |
+			    (1ull << VIRTIO_NET_F_HOST_TSO4) | (1ull << VIRTIO_NET_F_HOST_TSO6);
+	struct virtio_net *n;
+	bool input_error = false;
+	int err;
+
+	if (!tap_name_valid(tap)) {
+		pr_err("invalid tap interface name '%s': 1 to %d characters, no '/', ':' or "
+		       "spaces",
+		       tap, IFNAMSIZ - 1);
+		vm->input_error = true;
+		return -EINVAL;
+	}
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	n->tap_fd = n->rx_notify_fd = n->tx_notify_fd = -1;
+	pthread_mutex_init(&n->io_lock, NULL);
+	memcpy(n->tap, tap, strlen(tap) + 1);
+	n->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (n->stop_fd < 0) {
+		err = -errno;
+		net_destroy(n);
+		return err;
+	}
+	err = open_tap(n, &input_error);
+	if (err) {
+		vm->input_error = input_error;
+		net_destroy(n);
+		return err;
+	}
+	if (mac)
+		memcpy(n->config.mac, mac, 6);
+	else
+		generate_mac(tap, n->config.mac);
+	n->config.status = htole16(VIRTIO_NET_S_LINK_UP);
+	n->config.max_virtqueue_pairs = htole16(1);
+	/* Registered after its transport, so it is destroyed (its worker stopped) first. */
+	err = virtio_dev_add(vm, &net_ops, n, features, &n->transport);
+	if (!err) {
+		n->rx_notify_fd = virtio_dev_notify_fd(vm, n->transport, NET_RXQ);
+		err = n->rx_notify_fd < 0 ? n->rx_notify_fd : 0;
+	}
+	if (!err) {
+		n->tx_notify_fd = virtio_dev_notify_fd(vm, n->transport, NET_TXQ);
+		err = n->tx_notify_fd < 0 ? n->tx_notify_fd : 0;
+	}
+	if (!err)
+		err = vm_add_device(vm, "virtio-net", n, net_destroy);
+	if (err) {
+		net_destroy(n);
+		return err;
+	}
+	err = pthread_create(&n->worker, NULL, net_worker, n);
+	if (err) {
+		pr_err("cannot start the virtio-net thread for tap '%s': %s", tap, strerror(err));
+		return -err;
+	}
+	n->worker_started = true;
+	return 0;
+}
