@@ -55,7 +55,8 @@ static void on_alarm(int sig)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: boottime [-t TIMEOUT_S] [-o OUTFILE] [-x HALTSTR] MARKER -- CMD [ARGS...]\n");
+	fprintf(stderr, "usage: boottime [-t TIMEOUT_S] [-o OUTFILE] [-x HALTSTR] MARKER -- CMD "
+			"[ARGS...]\n");
 	exit(2);
 }
 
