@@ -47,12 +47,9 @@ static int add_virtio_devices(struct vm *vm)
 		err = virtio_rng_add(vm);
 	if (!err && vm->cfg->virtio_console)
 		err = virtio_console_add(vm);
-	/* NET-HOOK: virtio_net_add() for each --net (until net.c lands, --net is refused). */
-	if (!err && vm->cfg->nr_nics) {
-		pr_err("--net: virtio-net is not available in this build");
-		vm->input_error = true;
-		err = -ENOTSUP;
-	}
+	for (unsigned i = 0; i < vm->cfg->nr_nics && !err; i++)
+		err = virtio_net_add(vm, vm->cfg->nics[i].tap,
+				     vm->cfg->nics[i].has_mac ? vm->cfg->nics[i].mac : NULL);
 	return err;
 }
 

@@ -48,11 +48,9 @@
 
 /* virtio_net_hdr (5.1.6): flags and gso_type values. */
 #define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
-#define VIRTIO_NET_HDR_F_DATA_VALID 2
 #define VIRTIO_NET_HDR_GSO_NONE	    0
 #define VIRTIO_NET_HDR_GSO_TCPV4    1
 #define VIRTIO_NET_HDR_GSO_TCPV6    4
-#define VIRTIO_NET_HDR_GSO_ECN	    0x80
 #define NET_RXQ			    0
 #define NET_TXQ			    1
 #define NET_QUEUE_SIZE		    256
@@ -95,17 +93,18 @@ struct virtio_net {
 	bool rx_held; /* rx_chain was popped (in generation rx_gen) and not yet used */
 	unsigned rx_gen;
 	bool tap_gone;
-	uint64_t rx_frames, tx_frames, rx_dropped, tx_dropped;
+	/* Counts for --log-level debug. */
+	uint64_t rx_frames, tx_frames, rx_gso, tx_gso, rx_dropped, tx_dropped;
 	struct iovec iov[NET_MAX_IOV];
 };
 
-/* Interface names the kernel accepts (dev_valid_name()). */
+/* Interface names the kernel accepts (dev_valid_name()), less control characters. */
 static bool tap_name_valid(const char *name)
 {
 	if (!*name || strlen(name) >= IFNAMSIZ || !strcmp(name, ".") || !strcmp(name, ".."))
 		return false;
 	for (const char *p = name; *p; p++)
-		if (*p == '/' || *p == ':' || *p <= ' ' || *p == 0x7f)
+		if (*p == '/' || *p == ':' || (unsigned char)*p <= ' ' || *p == 0x7f)
 			return false;
 	return true;
 }
@@ -122,6 +121,7 @@ static void drain(int fd)
 static void transmit(struct virtio_net *n, unsigned gen)
 {
 	const struct virtq_chain *c = &n->tx_chain;
+	uint8_t gso;
 	int niov = 0;
 	ssize_t done;
 
@@ -156,6 +156,8 @@ static void transmit(struct virtio_net *n, unsigned gen)
 		return;
 	}
 	n->tx_frames++;
+	if (virtq_chain_read(c, 1, &gso, 1) == 1 && gso != VIRTIO_NET_HDR_GSO_NONE)
+		n->tx_gso++;
 }
 
 /* Sends up to NET_BUDGET frames; returns true if more may be waiting. */
@@ -311,6 +313,7 @@ static enum rx_result receive(struct virtio_net *n)
 		return RX_DROPPED;
 	}
 	n->rx_frames++;
+	n->rx_gso += hdr.gso_type != VIRTIO_NET_HDR_GSO_NONE;
 	return RX_DELIVERED;
 }
 
@@ -437,11 +440,14 @@ static void net_activate(void *dev)
 		if (virtio_mmio_has_feature(t, VIRTIO_NET_F_GUEST_TSO6))
 			offload |= TUN_F_TSO6;
 	}
+	pr_debug("virtio-net: tap '%s': offloads 0x%x", n->tap, offload);
 	if (ioctl(n->tap_fd, TUNSETOFFLOAD, (unsigned long)offload) < 0)
 		pr_warn("virtio-net: setting offloads 0x%x on tap '%s': %s", offload, n->tap,
 			strerror(errno));
-	/* The worker looks at the receive queue again. */
+	/* The worker looks at both queues: buffers may have come before the driver could
+	 * notify. */
 	virtio_dev_kick(n->rx_notify_fd);
+	virtio_dev_kick(n->tx_notify_fd);
 }
 
 /* The driver reset the device: chains popped before are forgotten, and once this returns
@@ -474,9 +480,10 @@ static void net_destroy(void *priv)
 	if (n->worker_started) {
 		virtio_dev_kick(n->stop_fd);
 		pthread_join(n->worker, NULL);
-		pr_debug("virtio-net: tap '%s': %llu frames received, %llu sent, %llu and %llu "
-			 "dropped",
-			 n->tap, (unsigned long long)n->rx_frames, (unsigned long long)n->tx_frames,
+		pr_debug("virtio-net: tap '%s': frames received %llu (TSO %llu), sent %llu "
+			 "(TSO %llu), dropped %llu and %llu",
+			 n->tap, (unsigned long long)n->rx_frames, (unsigned long long)n->rx_gso,
+			 (unsigned long long)n->tx_frames, (unsigned long long)n->tx_gso,
 			 (unsigned long long)n->rx_dropped, (unsigned long long)n->tx_dropped);
 	}
 	if (n->tap_fd >= 0)

@@ -28,6 +28,7 @@ tests/harness/mkinitramfs.sh --out "$OUT/l2-initrd.cpio.gz" --init tests/harness
 files+=(--file "$OUT/l2-initrd.cpio.gz:/l2/initrd")
 
 files+=(--file tests/harness/x86_64/virtio-tests.sh:/harness/virtio-tests.sh)
+files+=(--file tests/harness/x86_64/net-tests.sh:/harness/net-tests.sh)
 
 # Two disks for L1 (virtio-pci there): an ext4 image the guest writes through smolvm and
 # the host reads back with debugfs, and a raw scratch disk for the durability test.
@@ -38,9 +39,12 @@ disks=(--module virtio_blk --module virtio_pci
 	--qemu-arg "-drive" --qemu-arg "file=$OUT/ext4.img,if=virtio,format=raw"
 	--qemu-arg "-drive" --qemu-arg "file=$OUT/raw.img,if=virtio,format=raw")
 
+# tun: the virtio-net tests give smolvm a tap interface in L1.
+net=(--module tun)
+
 status=0
 tests/harness/x86_64/run-l1.sh --script tests/harness/x86_64/linux-tests.sh "${files[@]}" \
-	"${disks[@]}" --mem 2G --timeout "${HARNESS_TIMEOUT:-1500}" --log "$OUT/x86_64.log" \
+	"${disks[@]}" "${net[@]}" --mem 2G --timeout "${HARNESS_TIMEOUT:-1500}" --log "$OUT/x86_64.log" \
 	>/dev/null || status=$?
 
 # What the guest wrote through virtio-blk, read by e2fsprogs on the host.

@@ -121,6 +121,19 @@ expect_status 2; expect_err "unknown --disk option 'rx'"; done_test
 run net-bad-option -- "$SMOLVM" --net tap "$G/hello_pvh.elf"
 expect_status 2; expect_err "invalid --net option 'tap'"; done_test
 
+run net-bad-tap-name -- "$SMOLVM" --net tap=bad/name "$G/hello_pvh.elf"
+expect_status 2; expect_err "invalid tap interface name"; done_test
+
+run net-not-a-tap -- "$SMOLVM" --net tap=lo "$G/hello_pvh.elf"
+expect_status 2; expect_err "exists and is not a tap"; done_test
+
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && [ -c /dev/net/tun ]; then
+	run net-needs-cap-net-admin -- setpriv --inh-caps=-all --bounding-set=-net_admin "$SMOLVM" --net tap=smolvmtst0 "$G/hello_pvh.elf"
+	expect_status 3; expect_err "root or CAP_NET_ADMIN"; done_test
+else
+	skip_test net-needs-cap-net-admin "needs root, setpriv and /dev/net/tun"
+fi
+
 truncate -s 1M "$WORK/d.img"
 run virtio-devices-with-bare-metal-guest -- "$SMOLVM" --disk "$WORK/d.img" --disk "$WORK/d.img,ro" --rng --virtio-console "$G/hello_pvh.elf"
 expect_status 33; expect_out '^Hello from a PVH guest$'; done_test

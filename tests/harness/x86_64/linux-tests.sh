@@ -114,6 +114,10 @@ for kernel in /l2/kernels/*; do
 		t_pass "$k-panic"
 	fi
 	# virtio devices: the project's minimal kernel has them built in (Debian's are modules).
-	case $k in minimal-bzImage) . /harness/virtio-tests.sh "$kernel" "$k" ;; esac
+	case $k in minimal-bzImage)
+		. /harness/virtio-tests.sh "$kernel" "$k"
+		. /harness/net-tests.sh "$kernel" "$k"
+		;;
+	esac
 done
 t_end
