@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# bench/disk.sh -- virtio-blk throughput and IOPS, smolvm against QEMU -M microvm
+# (virtio-mmio, like smolvm), both on the same /dev/kvm: inside the nested
+# harness's L1.
+#
+# L1 (QEMU TCG + emulated SVM, tests/harness/x86_64/run-l1.sh) runs Debian's
+# generic kernel, mounts the host root read-only over virtio-9p and chroots
+# into it (shared/ENVIRONMENT.md, "Running QEMU beside smolvm inside L1"), so
+# Debian's qemu-system-x86_64 and smolvm run side by side on L1's /dev/kvm
+# (bench/disk-l1.sh). Both boot the project's minimal kernel
+# (kernels/linux/build.sh --print-path; virtio-mmio and virtio-blk built in)
+# with a busybox initramfs whose /init (bench/linux/disk/l2-init.sh) tests
+# /dev/vda, all within its first SEQ_MB MiB:
+#   dd-seqwrite  busybox dd if=/dev/zero of=/dev/vda bs=1M count=SEQ_MB oflag=direct conv=fsync
+#   dd-seqread   busybox dd if=/dev/vda of=/dev/null bs=1M count=SEQ_MB iflag=direct
+# (timed in the guest around the dd), then bench/linux/disk/randio.c (static, O_DIRECT
+# pread/pwrite, times itself, checks the data of every read against what it wrote):
+#   seqwrite     SEQ_PASSES x SEQ_MB 1 MiB writes, then fdatasync (FLUSH)
+#   seqread      SEQ_PASSES x SEQ_MB 1 MiB reads
+#   randread     RAND_N 4 KiB reads at random 4 KiB-aligned offsets, 1 in flight
+#   randwrite    RAND_N 4 KiB writes, 1 in flight, then fdatasync
+#   randread-qd  RAND_N 4 KiB reads from QD threads (up to QD requests in flight)
+#
+# The disk is one raw image file of IMG_MB MiB in L1's tmpfs, used by both
+# VMMs. smolvm: `--disk IMG` (plain preadv/pwritev on one worker thread,
+# fdatasync on FLUSH). QEMU: `-drive id=d0,file=IMG,format=raw,if=none
+# -device virtio-blk-device,drive=d0` with its defaults: cache=writeback (the
+# host page cache, FLUSH -> fdatasync: the same as smolvm; cache=none, i.e.
+# O_DIRECT, is not possible on tmpfs) and aio=threads. Both: 256 MiB, 1 vCPU,
+# QEMU with -accel kvm -nodefaults -no-user-config -nographic -serial stdio
+# -no-reboot and its default CPU model. Command line:
+#   console=ttyS0 panic=-1 quiet i8042.noaux i8042.nomux tsc=reliable no_timer_check
+# plus disk.seq_mb=, disk.seq_passes=, disk.rand_n=, disk.qd= for /init.
+#
+# Usage: bench/disk.sh [--quick] [--runs N] [--report] [--help]
+#   --quick       2 measured rounds instead of 5
+#   --runs N      N measured rounds (each runs both VMMs, order alternating)
+#   --report      only print the report of the last run again (no runs)
+# Environment: SMOLVM (default: `make smolvm`, then build/smolvm), SEQ_MB [128],
+#   SEQ_PASSES [4], RAND_N [4000], QD [8], IMG_MB [256], L1_MEM [1536M], L1_SMP [1],
+#   RUN_TIMEOUT [600] s per run, BENCH_OUT [build/bench],
+#   VMMS ["smolvm qemu-microvm"]; extra QEMU variants for cross-checks:
+#   qemu-microvm-modern (-global virtio-mmio.force-legacy=false: QEMU 7.2's
+#   virtio-mmio is legacy by default) and qemu-microvm-tuned (modern, plus
+#   -object iothread and aio=io_uring for the disk).
+#
+# Output: the markdown table on stdout and in BENCH_OUT/disk.md; raw data in
+# BENCH_OUT/disk/ (results.tsv, runs/, l1-console.log). The L1 console goes to
+# stderr. One warm-up run per VMM (small sizes) is discarded; one extra
+# `smolvm --stats` run at the end gives smolvm's exit counts.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+ROUNDS=5
+REPORT_ONLY=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) ROUNDS=2; shift ;;
+	--runs) [ $# -ge 2 ] || { echo "disk.sh: --runs needs N" >&2; exit 2; }
+		ROUNDS=$2; shift 2 ;;
+	--report) REPORT_ONLY=1; shift ;;
+	-h | --help)
+		sed -n '4,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
+		exit 0 ;;
+	*) echo "disk.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
+	esac
+done
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || { echo "disk.sh: --runs must be a positive number" >&2; exit 2; }
+
+BENCH_OUT=${BENCH_OUT:-build/bench}
+L1_MEM=${L1_MEM:-1536M}
+RUN_TIMEOUT=${RUN_TIMEOUT:-600}
+SEQ_MB=${SEQ_MB:-128}
+SEQ_PASSES=${SEQ_PASSES:-4}
+RAND_N=${RAND_N:-4000}
+QD=${QD:-8}
+IMG_MB=${IMG_MB:-256}
+CMDLINE="console=ttyS0 panic=-1 quiet i8042.noaux i8042.nomux tsc=reliable no_timer_check"
+MEM=256M
+VMMS=${VMMS:-smolvm qemu-microvm}
+L1_SMP=${L1_SMP:-1}
+for v in $VMMS; do
+	case $v in
+	smolvm | qemu-microvm | qemu-microvm-modern | qemu-microvm-tuned) ;;
+	*) echo "disk.sh: unknown VMM '$v' in VMMS" >&2; exit 2 ;;
+	esac
+done
+[[ " $VMMS " == *" smolvm "* ]] || { echo "disk.sh: VMMS must include smolvm" >&2; exit 2; }
+for n in SEQ_MB SEQ_PASSES RAND_N QD IMG_MB RUN_TIMEOUT L1_SMP; do
+	[[ ${!n} =~ ^[1-9][0-9]*$ ]] || { echo "disk.sh: $n must be a positive number" >&2; exit 2; }
+done
+[ "$SEQ_MB" -le "$IMG_MB" ] || { echo "disk.sh: SEQ_MB must be <= IMG_MB" >&2; exit 2; }
+[ "$QD" -le 64 ] || { echo "disk.sh: QD must be <= 64" >&2; exit 2; }
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'disk.sh: error: %s\n' "$*" >&2; exit 1; }
+
+need_tool() { # need_tool TOOL PACKAGE
+	command -v "$1" >/dev/null 2>&1 && return 0
+	log "installing $2 (for $1)"
+	apt-get install -y "$2" >&2 || die "could not install $2"
+}
+need_tool qemu-system-x86_64 qemu-system-x86
+need_tool cpio cpio
+need_tool gcc gcc
+[ -x /bin/busybox ] || need_tool busybox busybox-static
+PY=/usr/bin/python3
+[ -x $PY ] || PY=$(command -v python3) || die "python3 is needed for the statistics"
+
+mkdir -p "$BENCH_OUT"
+WORK=$(cd "$BENCH_OUT" && pwd)/disk
+
+render() { # the markdown report of the run in $WORK, to stdout and $BENCH_OUT/disk.md
+	$PY bench/linux/disk/report.py "$WORK" >"$BENCH_OUT/disk.md" ||
+		die "bench/linux/disk/report.py failed"
+	cat "$BENCH_OUT/disk.md"
+}
+
+if [ "$REPORT_ONLY" = 1 ]; then
+	[ -s "$WORK/results.tsv" ] || die "no results in $WORK: run without --report first"
+	render
+	exit 0
+fi
+
+rm -rf "$WORK"
+mkdir -p "$WORK"
+
+# smolvm: a private copy, so a rebuild by someone else during the run changes nothing.
+SMOLVM_SET_BY_USER=${SMOLVM:-}
+if [ -n "${SMOLVM:-}" ]; then
+	[ -x "$SMOLVM" ] || die "SMOLVM=$SMOLVM is not executable"
+else
+	log "make smolvm"
+	make -s smolvm >&2 || die "make smolvm failed"
+	SMOLVM=build/smolvm
+fi
+file -L "$SMOLVM" 2>/dev/null | grep -q 'statically linked' ||
+	log "warning: $SMOLVM is not statically linked (it runs in L1 from the host root, so it may still work)"
+cp "$SMOLVM" "$WORK/smolvm"
+SMOLVM_REV="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+dirty=$(git diff --name-only HEAD -- src 2>/dev/null | tr '\n' ' ')
+[ -z "$dirty" ] || SMOLVM_REV="$SMOLVM_REV + uncommitted changes in ${dirty% }"
+[ -z "${SMOLVM_SET_BY_USER:-}" ] || SMOLVM_REV="given as SMOLVM=$SMOLVM"
+
+log "building randio and vmmrun"
+gcc -std=gnu17 -O2 -Wall -Wextra -Werror -static -pthread -o "$WORK/randio" bench/linux/disk/randio.c
+gcc -std=gnu17 -O2 -Wall -Wextra -Werror -static -o "$WORK/vmmrun" bench/linux/disk/vmmrun.c
+
+log "kernels"
+MINDIR=$(kernels/linux/build.sh --print-path 2>/dev/null | tail -n 1 || true)
+[ -n "$MINDIR" ] && [ -f "$MINDIR/bzImage" ] ||
+	die "no minimal kernel: run kernels/linux/build.sh first (it has virtio-mmio and virtio-blk built in)"
+cp "$MINDIR/bzImage" "$WORK/kernel"
+KINFO="the project's kernels/linux build, $(sed -n 's/^kernel: //p' "$MINDIR/build-info" 2>/dev/null) (bzImage, $(stat -c %s "$MINDIR/bzImage") bytes)"
+L1KDIR=$(scripts/fetch-debian-kernel.sh --cached --flavour generic amd64 | tail -n 1)
+[ -d "$L1KDIR" ] || die "no Debian generic kernel for L1"
+
+log "L2 initramfs"
+tests/harness/mkinitramfs.sh --out "$WORK/l2-initrd.cpio.gz" --init bench/linux/disk/l2-init.sh \
+	--file "$WORK/randio:/bin/randio" >&2
+
+cp bench/disk-l1.sh "$WORK/disk-l1.sh"
+echo "$KINFO" >"$WORK/kernels.txt"
+cat >"$WORK/bench.conf" <<EOF
+WORK='$WORK'
+VMMS='$VMMS'
+ROUNDS=$ROUNDS
+MEM=$MEM
+RUN_TIMEOUT=$RUN_TIMEOUT
+CMDLINE='$CMDLINE'
+SEQ_MB=$SEQ_MB
+SEQ_PASSES=$SEQ_PASSES
+RAND_N=$RAND_N
+QD=$QD
+IMG_MB=$IMG_MB
+L1_MEM='$L1_MEM'
+L1_SMP=$L1_SMP
+SMOLVM_REV='$SMOLVM_REV'
+EOF
+
+nv=$(wc -w <<<"$VMMS")
+L1_TIMEOUT=$((600 + (ROUNDS + 2) * nv * RUN_TIMEOUT / 2))
+log "L1: warm-up + $ROUNDS rounds x VMMs ($VMMS), console on stderr, log $WORK/l1-console.log"
+t0=$SECONDS
+rc=0
+# multidevs=remap: the host root spans several file systems whose inode
+# numbers collide (see bench/linux-boot.sh).
+tests/harness/x86_64/run-l1.sh --script bench/disk-l1.sh \
+	--file "$WORK/bench.conf:/harness/bench.conf" \
+	--kernel-dir "$L1KDIR" --module virtio_pci --module 9pnet_virtio --module 9p \
+	--mem "$L1_MEM" --smp "$L1_SMP" --timeout "$L1_TIMEOUT" --log "$WORK/l1-console.log" \
+	--qemu-arg -virtfs --qemu-arg "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
+	--qemu-arg -virtfs --qemu-arg "local,path=$WORK,mount_tag=out,security_model=none" \
+	>&2 || rc=$?
+log "L1 finished after $((SECONDS - t0)) s, status $rc"
+[ -s "$WORK/results.tsv" ] || die "no results from L1 (status $rc); see $WORK/l1-console.log"
+grep -q BENCH-DONE "$WORK/l1-console.log" || log "warning: L1 did not finish the benchmark (status $rc)"
+
+render
