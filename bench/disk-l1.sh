@@ -110,7 +110,7 @@ run() {
 		# Variants (not the default): -modern = virtio 1.x virtio-mmio (QEMU 7.2's
 		# virtio-mmio is legacy unless force-legacy=false); -tuned = -modern plus an
 		# iothread for the disk and aio=io_uring.
-		aio= dev=virtio-blk-device,drive=d0
+		aio='' dev=virtio-blk-device,drive=d0
 		set --
 		case $v in
 		qemu-microvm) ;;
@@ -152,6 +152,11 @@ run() {
 	fi
 }
 
+# HEARTBEAT=N in bench.conf: L1 prints its uptime every N seconds, so that
+# bench/disk.sh can tell a stalled L1 from a long run.
+if [ "${HEARTBEAT:-0}" -gt 0 ]; then
+	(while sleep "$HEARTBEAT"; do echo "BENCH-HEARTBEAT $(cut -d ' ' -f 1 /proc/uptime)"; done) &
+fi
 : >$T/results.tsv
 HISTARGS=
 SIZES="disk.seq_mb=$SEQ_MB disk.seq_passes=$SEQ_PASSES disk.rand_n=$RAND_N disk.qd=$QD"
@@ -181,8 +186,9 @@ done
 # these runs are not measured ones): which exits, MMIO addresses, MSRs and
 # interrupts each test causes under each VMM.
 TR=/sys/kernel/debug/tracing/events/kvm
-HISTS="kvm_exit:exit_reason.hex kvm_mmio:type,gpa.hex kvm_msr:write,ecx.hex
-kvm_userspace_exit:reason kvm_set_irq:gsi,level kvm_inj_virq:irq"
+HISTS=${KVM_HISTS:-}
+[ -n "$HISTS" ] || HISTS="kvm_exit:exit_reason.hex kvm_mmio:type,gpa.hex kvm_msr:write,ecx.hex
+kvm_userspace_exit:reason kvm_set_irq:gsi,level kvm_inj_virq:vector"
 if [ -d $TR/kvm_exit ]; then
 	HISTARGS=
 	for h in $HISTS; do

@@ -40,7 +40,11 @@
 #   --report      only print the report of the last run again (no runs)
 # Environment: SMOLVM (default: `make smolvm`, then build/smolvm), SEQ_MB [128],
 #   SEQ_PASSES [4], RAND_N [4000], QD [8], IMG_MB [256], L1_MEM [1536M], L1_SMP [1],
-#   RUN_TIMEOUT [600] s per run, BENCH_OUT [build/bench],
+#   RUN_TIMEOUT [600] s per run, BENCH_OUT [build/bench], HEARTBEAT [30] (L1 prints a
+#   console line every N s; 0 = off, which also turns off the stall watchdog),
+#   STALL_TIMEOUT [240] (s of console silence after which L1 counts as stalled and
+#   is stopped), RETRIES [1] (new L1 sessions after one that did not finish),
+#   L1_TIMEOUT (default from ROUNDS and RUN_TIMEOUT), KVM_HISTS (trace runs),
 #   VMMS ["smolvm qemu-microvm"]; extra QEMU variants for cross-checks:
 #   qemu-microvm-modern (-global virtio-mmio.force-legacy=false: QEMU 7.2's
 #   virtio-mmio is legacy by default) and qemu-microvm-tuned (modern, plus
@@ -83,6 +87,9 @@ CMDLINE="console=ttyS0 panic=-1 quiet i8042.noaux i8042.nomux tsc=reliable no_ti
 MEM=256M
 VMMS=${VMMS:-smolvm qemu-microvm}
 L1_SMP=${L1_SMP:-1}
+HEARTBEAT=${HEARTBEAT:-30}
+STALL_TIMEOUT=${STALL_TIMEOUT:-240}
+RETRIES=${RETRIES:-1}
 for v in $VMMS; do
 	case $v in
 	smolvm | qemu-microvm | qemu-microvm-modern | qemu-microvm-tuned) ;;
@@ -90,9 +97,13 @@ for v in $VMMS; do
 	esac
 done
 [[ " $VMMS " == *" smolvm "* ]] || { echo "disk.sh: VMMS must include smolvm" >&2; exit 2; }
-for n in SEQ_MB SEQ_PASSES RAND_N QD IMG_MB RUN_TIMEOUT L1_SMP; do
+for n in SEQ_MB SEQ_PASSES RAND_N QD IMG_MB RUN_TIMEOUT L1_SMP STALL_TIMEOUT; do
 	[[ ${!n} =~ ^[1-9][0-9]*$ ]] || { echo "disk.sh: $n must be a positive number" >&2; exit 2; }
 done
+[[ $HEARTBEAT =~ ^[0-9]+$ && $RETRIES =~ ^[0-9]+$ ]] ||
+	{ echo "disk.sh: HEARTBEAT and RETRIES must be numbers" >&2; exit 2; }
+[ "$HEARTBEAT" -eq 0 ] || [ "$STALL_TIMEOUT" -gt $((HEARTBEAT * 2)) ] ||
+	{ echo "disk.sh: STALL_TIMEOUT must exceed 2 x HEARTBEAT" >&2; exit 2; }
 [ "$SEQ_MB" -le "$IMG_MB" ] || { echo "disk.sh: SEQ_MB must be <= IMG_MB" >&2; exit 2; }
 [ "$QD" -le 64 ] || { echo "disk.sh: QD must be <= 64" >&2; exit 2; }
 
@@ -152,8 +163,9 @@ gcc -std=gnu17 -O2 -Wall -Wextra -Werror -static -o "$WORK/vmmrun" bench/linux/d
 
 log "kernels"
 MINDIR=$(kernels/linux/build.sh --print-path 2>/dev/null | tail -n 1 || true)
-[ -n "$MINDIR" ] && [ -f "$MINDIR/bzImage" ] ||
+if [ -z "$MINDIR" ] || [ ! -f "$MINDIR/bzImage" ]; then
 	die "no minimal kernel: run kernels/linux/build.sh first (it has virtio-mmio and virtio-blk built in)"
+fi
 cp "$MINDIR/bzImage" "$WORK/kernel"
 KINFO="the project's kernels/linux build, $(sed -n 's/^kernel: //p' "$MINDIR/build-info" 2>/dev/null) (bzImage, $(stat -c %s "$MINDIR/bzImage") bytes)"
 L1KDIR=$(scripts/fetch-debian-kernel.sh --cached --flavour generic amd64 | tail -n 1)
@@ -179,24 +191,61 @@ QD=$QD
 IMG_MB=$IMG_MB
 L1_MEM='$L1_MEM'
 L1_SMP=$L1_SMP
+KVM_HISTS='${KVM_HISTS:-}'
+HEARTBEAT=$HEARTBEAT
 SMOLVM_REV='$SMOLVM_REV'
 EOF
 
 nv=$(wc -w <<<"$VMMS")
-L1_TIMEOUT=$((600 + (ROUNDS + 2) * nv * RUN_TIMEOUT / 2))
+L1_TIMEOUT=${L1_TIMEOUT:-$((600 + (ROUNDS + 3) * nv * RUN_TIMEOUT / 2))}
 log "L1: warm-up + $ROUNDS rounds x VMMs ($VMMS), console on stderr, log $WORK/l1-console.log"
+
+# run_l1: one L1 session; sets rc (run-l1.sh's status). The watchdog: with
+# HEARTBEAT on, L1 writes a console line at least every HEARTBEAT seconds while
+# it lives; a console silent for STALL_TIMEOUT seconds means L1 has stalled
+# (seen twice in about ten sessions while this benchmark was written: L1's
+# QEMU idle at ~0% CPU and no timeout inside L1 firing), and L1's QEMU is
+# stopped through the `timeout` process run-l1.sh started it under.
+run_l1() {
+	local pid age c
+	rc=0
+	# multidevs=remap: the host root spans several file systems whose inode
+	# numbers collide (see bench/linux-boot.sh).
+	tests/harness/x86_64/run-l1.sh --script bench/disk-l1.sh \
+		--file "$WORK/bench.conf:/harness/bench.conf" \
+		--kernel-dir "$L1KDIR" --module virtio_pci --module 9pnet_virtio --module 9p \
+		--mem "$L1_MEM" --smp "$L1_SMP" --timeout "$L1_TIMEOUT" --log "$WORK/l1-console.log" \
+		--qemu-arg -virtfs --qemu-arg "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
+		--qemu-arg -virtfs --qemu-arg "local,path=$WORK,mount_tag=out,security_model=none" \
+		>&2 &
+	pid=$!
+	while [ "$HEARTBEAT" -gt 0 ] && kill -0 "$pid" 2>/dev/null; do
+		sleep 5
+		age=$(($(date +%s) - $(stat -c %Y "$WORK/l1-console.log" 2>/dev/null || date +%s)))
+		if [ "$age" -gt "$STALL_TIMEOUT" ]; then
+			log "L1 console silent for $age s: L1 stalled, stopping it"
+			for c in $(pgrep -P "$pid" -x timeout); do
+				kill -TERM "$c" 2>/dev/null || true
+			done
+			break
+		fi
+	done
+	wait "$pid" || rc=$?
+}
+
 t0=$SECONDS
-rc=0
-# multidevs=remap: the host root spans several file systems whose inode
-# numbers collide (see bench/linux-boot.sh).
-tests/harness/x86_64/run-l1.sh --script bench/disk-l1.sh \
-	--file "$WORK/bench.conf:/harness/bench.conf" \
-	--kernel-dir "$L1KDIR" --module virtio_pci --module 9pnet_virtio --module 9p \
-	--mem "$L1_MEM" --smp "$L1_SMP" --timeout "$L1_TIMEOUT" --log "$WORK/l1-console.log" \
-	--qemu-arg -virtfs --qemu-arg "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
-	--qemu-arg -virtfs --qemu-arg "local,path=$WORK,mount_tag=out,security_model=none" \
-	>&2 || rc=$?
-log "L1 finished after $((SECONDS - t0)) s, status $rc"
+attempt=1
+while :; do
+	run_l1
+	log "L1 finished after $((SECONDS - t0)) s, status $rc"
+	grep -q BENCH-DONE "$WORK/l1-console.log" && break
+	[ "$attempt" -le "$RETRIES" ] || break
+	log "L1 did not finish the benchmark: attempt $attempt kept in $WORK/attempt$attempt, starting again"
+	mkdir -p "$WORK/attempt$attempt"
+	mv "$WORK/runs" "$WORK/l1-console.log" "$WORK/attempt$attempt/" 2>/dev/null || true
+	mv "$WORK/results.tsv" "$WORK/l1-info.txt" "$WORK/attempt$attempt/" 2>/dev/null || true
+	attempt=$((attempt + 1))
+done
 [ -s "$WORK/results.tsv" ] || die "no results from L1 (status $rc); see $WORK/l1-console.log"
 grep -q BENCH-DONE "$WORK/l1-console.log" || log "warning: L1 did not finish the benchmark (status $rc)"
 

@@ -198,14 +198,29 @@ int main(int argc, char **argv)
 	}
 	while ((opt = getopt(argc, argv, "N:m:b:n:t:r:s:")) != -1) {
 		switch (opt) {
-		case 'N': name = optarg; break;
-		case 'm': mode = optarg; break;
-		case 'b': bs = strtoul(optarg, NULL, 0); break;
-		case 'n': count = strtol(optarg, NULL, 0); break;
-		case 't': nthreads = atoi(optarg); break;
-		case 'r': region = strtoull(optarg, NULL, 0) << 20; break;
-		case 's': seed = strtoull(optarg, NULL, 0); break;
-		default: usage();
+		case 'N':
+			name = optarg;
+			break;
+		case 'm':
+			mode = optarg;
+			break;
+		case 'b':
+			bs = strtoul(optarg, NULL, 0);
+			break;
+		case 'n':
+			count = strtol(optarg, NULL, 0);
+			break;
+		case 't':
+			nthreads = atoi(optarg);
+			break;
+		case 'r':
+			region = strtoull(optarg, NULL, 0) << 20;
+			break;
+		case 's':
+			seed = strtoull(optarg, NULL, 0);
+			break;
+		default:
+			usage();
 		}
 	}
 	if (!mode || optind != argc - 1 || bs < PAGE || bs % PAGE || count < 1 || nthreads < 1 ||
@@ -257,9 +272,8 @@ int main(int argc, char **argv)
 	printf("DISK-RESULT name=%s mode=%s bs=%zu n=%ld qd=%d us=%lld mbps=%.2f iops=%.1f "
 	       "p50_us=%u p99_us=%u irqs=%lld errors=%ld\n",
 	       name, mode, bs, count, nthreads, (t1 - t0) / 1000,
-	       (double)bs * (double)count / secs / 1e6, (double)count / secs,
-	       lat_us[count / 2], lat_us[(long)((double)count * 0.99)],
-	       irq0 < 0 ? -1 : irq1 - irq0, errors_total);
+	       (double)bs * (double)count / secs / 1e6, (double)count / secs, lat_us[count / 2],
+	       lat_us[(long)((double)count * 0.99)], irq0 < 0 ? -1 : irq1 - irq0, errors_total);
 	fflush(stdout);
 	close(fd);
 	return errors_total ? 1 : 0;

@@ -118,8 +118,8 @@ static void snapshot(FILE *f, pid_t pid, long long t, const char *line)
 			for (char *c = comm; *c; c++)
 				if (*c == ' ')
 					*c = '_';
-			if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
-				   &st) == 2)
+			if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+				   &ut, &st) == 2)
 				fprintf(f, "TASK %s %s %lu %lu\n", e->d_name, comm, ut, st);
 		}
 		closedir(d);
@@ -311,7 +311,7 @@ done:
 		status = WEXITSTATUS(status);
 	else if (WIFSIGNALED(status))
 		status = 128 + WTERMSIG(status);
-	printf("total_us=%lld status=%d maxrss_kb=%ld utime_us=%lld stime_us=%lld\n",
-	       now_us() - t0, status, ru.ru_maxrss, tv_us(ru.ru_utime), tv_us(ru.ru_stime));
+	printf("total_us=%lld status=%d maxrss_kb=%ld utime_us=%lld stime_us=%lld\n", now_us() - t0,
+	       status, ru.ru_maxrss, tv_us(ru.ru_utime), tv_us(ru.ru_stime));
 	return status == 0 ? 0 : 1;
 }
