@@ -4,18 +4,32 @@
 #   SANITIZE=1  AddressSanitizer + UndefinedBehaviorSanitizer build in build/san/
 #   V=1         show the commands
 
-ARCH    ?= $(shell uname -m)
+# ARCH is the guest = target architecture. The host's own build goes to build/; a cross build
+# (ARCH=aarch64 on an x86_64 host, with aarch64-linux-gnu-gcc) goes to build/aarch64/ and is
+# part of `make` whenever that cross compiler is installed.
+HOST_ARCH := $(shell uname -m)
+ARCH    ?= $(HOST_ARCH)
 BACKEND ?= kvm
-CC      ?= gcc
 SANITIZE ?= 0
+ifeq ($(ARCH),$(HOST_ARCH))
+CROSS_COMPILE ?=
+BUILD   := build
+else
+CROSS_COMPILE ?= $(ARCH)-linux-gnu-
+BUILD   := build/$(ARCH)
+endif
+CC      := $(CROSS_COMPILE)gcc
+AR      := $(CROSS_COMPILE)ar
+# The other architecture this host can build for (empty if its compiler is missing).
+CROSS_ARCH := $(if $(filter x86_64,$(HOST_ARCH)),$(if $(shell command -v aarch64-linux-gnu-gcc),aarch64))
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
 
 ifeq ($(SANITIZE),1)
-OUT      := build/san
+OUT      := $(BUILD)/san
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 LDSTATIC :=
 else
-OUT      := build
+OUT      := $(BUILD)
 SANFLAGS :=
 # Static: the nested test harness copies the binary into a bare initramfs.
 LDSTATIC ?= -static
@@ -29,22 +43,33 @@ CAPSTONE_CFLAGS := $(shell pkg-config --cflags capstone 2>/dev/null)
 CFLAGS  := -std=gnu17 -Wall -Wextra -Werror -O2 -g -D_GNU_SOURCE -Isrc $(CAPSTONE_CFLAGS) \
 	   -MMD -MP -DSMOLVM_VERSION='"$(VERSION)"' $(SANFLAGS)
 LDFLAGS := $(SANFLAGS)
-LDLIBS  := -lcapstone -lpthread
+# libfdt only for aarch64 (the device tree); Debian's libfdt-dev cannot be installed for two
+# architectures at once, so the x86_64 build must not need it.
+LDLIBS  := -lcapstone -lz -lpthread $(if $(filter aarch64,$(ARCH)),-lfdt)
 
 SRCS_core := src/log.c src/config.c src/guest_mem.c src/bus.c src/console.c src/vm.c \
-	src/vcpu.c src/loader/file.c src/loader/elf.c src/loader/bzimage.c \
+	src/vcpu.c src/loader/file.c src/loader/elf.c \
 	src/devices/uart8250.c src/devices/debug_exit.c src/devices/acpi_pm.c src/devices/i8042.c \
 	src/debug/disasm.c src/debug/crash_report.c src/virtio/virtio_mmio.c src/virtio/virtqueue.c \
 	src/virtio/virtio_dev.c src/virtio/blk.c src/virtio/rng.c src/virtio/virtio_console.c \
-	src/virtio/net.c
+	src/virtio/net.c src/devices/pl011.c src/loader/arm64_image.c
 SRCS_kvm := src/backend/kvm.c src/backend/kvm_$(ARCH).c
-SRCS_x86_64 := src/arch/x86_64/boot.c src/arch/x86_64/cpu.c src/arch/x86_64/memmap.c \
+SRCS_x86_64 := src/loader/bzimage.c src/arch/x86_64/boot.c src/arch/x86_64/cpu.c src/arch/x86_64/memmap.c \
 	src/arch/x86_64/pvh.c src/arch/x86_64/platform.c src/arch/x86_64/regs.c \
 	src/arch/x86_64/builtin_guest.c src/arch/x86_64/linux.c src/arch/x86_64/acpi.c
+SRCS_aarch64 := src/arch/aarch64/boot.c src/arch/aarch64/platform.c src/arch/aarch64/regs.c \
+	src/arch/aarch64/fdt.c src/arch/aarch64/mmu.c \
+	src/arch/aarch64/builtin_guest.c
 LIB_SRCS := $(SRCS_core) $(SRCS_$(BACKEND)) $(SRCS_$(ARCH))
 LIB_OBJS := $(LIB_SRCS:%.c=$(OUT)/obj/%.o)
 
-UNIT_SRCS := $(wildcard tests/unit/test_*.c) tests/unit/main.c
+# Unit tests of one architecture's code are named in UNIT_ONLY_<arch>; the rest run on both.
+UNIT_ONLY_x86_64 := tests/unit/test_bzimage.c tests/unit/test_acpi.c tests/unit/test_x86_boot.c tests/unit/test_x86_linux.c \
+	tests/unit/test_platform_devices.c tests/unit/test_regressions_boot.c \
+	tests/unit/test_regressions.c
+UNIT_ONLY_aarch64 := $(wildcard tests/unit/test_aarch64_*.c)
+UNIT_SRCS := $(filter-out $(if $(filter x86_64,$(ARCH)),$(UNIT_ONLY_aarch64),$(UNIT_ONLY_x86_64)), \
+	$(wildcard tests/unit/test_*.c)) tests/unit/main.c
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(OUT)/obj/%.o)
 
 SMOLVM     := $(OUT)/smolvm
@@ -54,13 +79,27 @@ RAW_KVM_LOOP := $(OUT)/raw-kvm-loop
 .PHONY: all smolvm guests unit-tests test test-unit test-integration test-san test-harness \
 	demo bench format check-format clean deps
 
-all: smolvm guests unit-tests $(RAW_KVM_LOOP)
+all: smolvm guests unit-tests $(RAW_KVM_LOOP) $(CROSS_ARCH:%=cross-%)
 smolvm: $(SMOLVM)
 unit-tests: $(UNIT_TESTS)
 
+# smolvm and its unit tests for the other architecture (build/aarch64/).
+cross-%:
+	$(MAKE) ARCH=$* smolvm unit-tests
+
+# Guest kernels are built for every architecture whose compiler is here, by the host's make.
 GUEST_TARGETS :=
+ifeq ($(ARCH),$(HOST_ARCH))
+ifeq ($(HOST_ARCH),x86_64)
 include kernels/smolkernel/x86_64/kernel.mk
 include tests/guests/x86_64/guests.mk
+endif
+ifneq ($(or $(filter aarch64,$(HOST_ARCH)),$(CROSS_ARCH)),)
+AARCH64_CC := $(if $(filter aarch64,$(HOST_ARCH)),gcc,aarch64-linux-gnu-gcc)
+-include kernels/smolkernel/aarch64/kernel.mk
+-include tests/guests/aarch64/guests.mk
+endif
+endif
 guests: $(GUEST_TARGETS)
 
 $(OUT)/obj/%.o: %.c
@@ -69,15 +108,16 @@ $(OUT)/obj/%.o: %.c
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(OUT)/libsmolvm.a: $(LIB_OBJS)
-	$(Q)rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(SMOLVM): $(OUT)/obj/src/main.o $(OUT)/libsmolvm.a
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) $(LDSTATIC) -o $@ $^ $(LDLIBS)
 
+# Cross-built unit tests are static so that qemu-user can run them without a sysroot.
 $(UNIT_TESTS): $(UNIT_OBJS) $(OUT)/libsmolvm.a
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) $(if $(CROSS_COMPILE),-static) -o $@ $^ $(LDLIBS)
 
 # The per-exit floor for the benchmark: a bare KVM_RUN loop with no VMM around it.
 $(RAW_KVM_LOOP): bench/raw_kvm_loop.c

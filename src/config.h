@@ -35,9 +35,11 @@ struct vm_config {
 	bool virtio_console; /* hvc0 on stdin/stdout */
 	struct net_config nics[CONFIG_MAX_NICS];
 	unsigned nr_nics;
-	bool trace;   /* one line per exit on stderr */
-	bool timings; /* boot timeline on stderr at exit */
-	bool stats;   /* exit statistics on stderr at exit */
+	const char *dtb_path;	   /* arm64: the user's device tree instead of ours */
+	const char *dump_dtb_path; /* arm64: write the device tree here and exit */
+	bool trace;		   /* one line per exit on stderr */
+	bool timings;		   /* boot timeline on stderr at exit */
+	bool stats;		   /* exit statistics on stderr at exit */
 };
 
 #define CONFIG_DEFAULT_MEM (256ull << 20)

@@ -15,6 +15,8 @@ enum vm_exit_kind {
 	VM_EXIT_FAIL_ENTRY,	/* the hardware refused to enter the guest */
 	VM_EXIT_INTERNAL_ERROR, /* the hypervisor could not emulate something */
 	VM_EXIT_INTR,		/* a host signal interrupted the run (kick) */
+	VM_EXIT_MMIO_UNDECODED, /* MMIO by an instruction the hypervisor cannot decode
+				 * (arm64: no syndrome); raw.data[0] = the address */
 	VM_EXIT_UNKNOWN,	/* anything else; raw.code holds the backend's reason */
 	VM_EXIT__COUNT,
 };

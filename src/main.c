@@ -37,21 +37,54 @@ enum long_only_option {
 	OPT_RNG,
 	OPT_NET,
 	OPT_VIRTIO_CONSOLE,
+	OPT_DTB,
+	OPT_DUMP_DTB,
 };
 
-#define MAX_CPUS 255 /* APIC ids in the MADT are 8-bit */
+/* What --help says differs between the architectures smolvm is built for. */
+#if defined(__aarch64__)
+#define MAX_CPUS       123 /* GICv3 redistributors fit below the UART in the memory map */
+#define KERNEL_FORMATS "an arm64 Image, plain or gzip'ed, or an ELF64 kernel"
+#define CONSOLE_NAME   "ttyAMA0"
+#define BUILTIN_ENDS   "powers off"
+#define IRQCHIP_HELP                                                                               \
+	"      --irqchip MODE     the in-kernel GIC: auto or on (always used on aarch64)\n"
+#define DTB_HELP                                                                                   \
+	"      --dtb FILE         boot with this device tree blob instead of the generated\n"      \
+	"                         one (smolvm still sets /chosen bootargs and initrd)\n"           \
+	"      --dump-dtb FILE    write the generated device tree to FILE and exit\n"
+#define EXIT_HELP	"  0   the guest powered off or rebooted (PSCI SYSTEM_OFF / SYSTEM_RESET)\n"
+#define EXIT_DEBUG_HELP ""
+#else
+#define MAX_CPUS       255 /* APIC ids in the MADT are 8-bit */
+#define KERNEL_FORMATS "a bzImage, an ELF vmlinux or a bare-metal ELF64 kernel"
+#define CONSOLE_NAME   "ttyS0"
+#define BUILTIN_ENDS   "halts"
+#define IRQCHIP_HELP                                                                               \
+	"      --irqchip MODE     in-kernel PIC/IOAPIC/LAPIC/PIT: auto (default: on for\n"         \
+	"                         Linux, off for bare-metal guests so HLT ends them), on, "        \
+	"off\n"
+#define DTB_HELP  ""
+#define EXIT_HELP "  0   the guest powered off, rebooted, or halted with nothing left to run\n"
+#define EXIT_DEBUG_HELP                                                                            \
+	"  N   the guest wrote V to the debug-exit port (0xf4): N = (V << 1) | 1, as "             \
+	"QEMU's\n"                                                                                 \
+	"      isa-debug-exit does (V = 0x10 gives 33)\n"
+#endif
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: smolvm [OPTIONS] [KERNEL]\n"
-		"Boot KERNEL (a bzImage, an ELF vmlinux or a bare-metal ELF64 kernel) in a KVM\n"
-		"virtual machine with a serial console on stdin/stdout (ttyS0). Without a kernel,\n"
-		"run a built-in tiny guest that prints a line and halts.\n"
+		"Boot KERNEL (" KERNEL_FORMATS ") in a KVM\n"
+		"virtual machine with a serial console on stdin/stdout (" CONSOLE_NAME
+		"). Without a kernel,\n"
+		"run a built-in tiny guest that prints a line and " BUILTIN_ENDS ".\n"
 		"\n"
 		"Options:\n"
 		"  -k, --kernel FILE      kernel to boot (same as the KERNEL argument)\n"
-		"  -p, --cmdline TEXT     kernel command line (Linux default: console=ttyS0;\n"
+		"  -p, --cmdline TEXT     kernel command line (Linux default: console=" CONSOLE_NAME
+		";\n"
 		"                         panic=-1 is appended unless panic= is given)\n"
 		"  -i, --initrd FILE      initial ramdisk (Linux initrd / PVH module)\n"
 		"  -c, --cpus N           number of vCPUs (default 1)\n"
@@ -59,12 +92,11 @@ static void usage(FILE *out)
 		"read-only)\n"
 		"      --rng              a virtio-rng device fed from the host's getrandom()\n"
 		"      --net tap=NAME[,mac=MAC]  a virtio-net device on a tap interface (up to 4)\n"
-		"      --virtio-console   a virtio-console (hvc0) on the same terminal as ttyS0;\n"
+		"      --virtio-console   a virtio-console (hvc0) on the same terminal "
+		"as " CONSOLE_NAME ";\n"
 		"                         boot Linux with console=hvc0 to use it\n"
-		"  -m, --mem SIZE         guest RAM: 64M, 1G, or a number of MiB (default 256M)\n"
-		"      --irqchip MODE     in-kernel PIC/IOAPIC/LAPIC/PIT: auto (default: on for\n"
-		"                         Linux, off for bare-metal guests so HLT ends them), on, "
-		"off\n"
+		"  -m, --mem SIZE         guest RAM: 64M, 1G, or a number of MiB (default "
+		"256M)\n" IRQCHIP_HELP DTB_HELP
 		"      --log-level LEVEL  error, warn (default), info or debug\n"
 		"      --trace            print one line per VM exit on stderr\n"
 		"      --timings          print the boot timeline on stderr at exit\n"
@@ -75,16 +107,13 @@ static void usage(FILE *out)
 		"Console: with a terminal on stdin it is put in raw mode; Ctrl-A x quits,\n"
 		"Ctrl-A Ctrl-A sends Ctrl-A. Piped stdin is fed to the guest as input.\n"
 		"\n"
-		"Exit status:\n"
-		"  0   the guest powered off, rebooted, or halted with nothing left to run\n"
+		"Exit status:\n" EXIT_HELP
 		"  1   the guest crashed (triple fault, kernel panic, invalid state); a report\n"
 		"      is on stderr\n"
 		"  2   bad option or unusable kernel file\n"
 		"  3   host problem (no /dev/kvm, no permission, out of memory)\n"
-		"  128+N  stopped by signal N (SIGTERM, SIGINT, SIGHUP); Ctrl-A x gives 0\n"
-		"  N   the guest wrote V to the debug-exit port (0xf4): N = (V << 1) | 1, as "
-		"QEMU's\n"
-		"      isa-debug-exit does (V = 0x10 gives 33)\n");
+		"  128+N  stopped by signal N (SIGTERM, SIGINT, SIGHUP); Ctrl-A x gives "
+		"0\n" EXIT_DEBUG_HELP);
 }
 
 /* The running VM, for signal handlers: the one mutable global, owned by main.c. */
@@ -165,6 +194,8 @@ static int parse_args(int argc, char **argv, struct vm_config *cfg)
 		{"rng", no_argument, NULL, OPT_RNG},
 		{"net", required_argument, NULL, OPT_NET},
 		{"virtio-console", no_argument, NULL, OPT_VIRTIO_CONSOLE},
+		{"dtb", required_argument, NULL, OPT_DTB},
+		{"dump-dtb", required_argument, NULL, OPT_DUMP_DTB},
 		{"mem", required_argument, NULL, 'm'},
 		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 		{"trace", no_argument, NULL, OPT_TRACE},
@@ -207,6 +238,12 @@ static int parse_args(int argc, char **argv, struct vm_config *cfg)
 			break;
 		case OPT_VIRTIO_CONSOLE:
 			cfg->virtio_console = true;
+			break;
+		case OPT_DTB:
+			cfg->dtb_path = optarg;
+			break;
+		case OPT_DUMP_DTB:
+			cfg->dump_dtb_path = optarg;
 			break;
 		case OPT_NET:
 			if (cfg->nr_nics == CONFIG_MAX_NICS) {
@@ -346,6 +383,11 @@ int main(int argc, char **argv)
 		code = vm.input_error ? EXIT_USAGE : EXIT_HOST;
 		vm_destroy(&vm);
 		return code;
+	}
+	if (cfg.dump_dtb_path) {
+		pr_info("device tree written to '%s'", cfg.dump_dtb_path);
+		vm_destroy(&vm);
+		return EXIT_OK;
 	}
 	install_signal_handlers(&vm);
 	reason = vm_run(&vm);

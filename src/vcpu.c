@@ -27,6 +27,7 @@ const char *vm_exit_kind_name(enum vm_exit_kind kind)
 		[VM_EXIT_FAIL_ENTRY] = "fail-entry",
 		[VM_EXIT_INTERNAL_ERROR] = "internal-error",
 		[VM_EXIT_INTR] = "intr",
+		[VM_EXIT_MMIO_UNDECODED] = "mmio-undecoded",
 		[VM_EXIT_UNKNOWN] = "unknown",
 	};
 
@@ -104,6 +105,11 @@ static int handle_crash(struct vcpu *vcpu, struct vm_exit *ex)
 	case VM_EXIT_INTERNAL_ERROR:
 		what = "the hypervisor could not emulate an instruction (internal error)";
 		break;
+	case VM_EXIT_MMIO_UNDECODED:
+		what = "device (MMIO) access by an instruction the hypervisor cannot decode "
+		       "(load/store pair, writeback or SIMD register: use single-register loads "
+		       "and stores for device memory)";
+		break;
 	default:
 		break;
 	}
@@ -142,6 +148,7 @@ static const exit_handler_fn exit_handlers[VM_EXIT__COUNT] = {
 	[VM_EXIT_FAIL_ENTRY] = handle_crash,
 	[VM_EXIT_INTERNAL_ERROR] = handle_crash,
 	[VM_EXIT_INTR] = handle_intr,
+	[VM_EXIT_MMIO_UNDECODED] = handle_crash,
 	[VM_EXIT_UNKNOWN] = handle_crash,
 };
 

@@ -129,7 +129,10 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 		if (err)
 			return err;
 	}
-	return create_vcpus(vm);
+	err = create_vcpus(vm);
+	if (!err && vm->be_ops->vcpus_created)
+		err = vm->be_ops->vcpus_created(vm);
+	return err ? err : arch_finalize(vm);
 }
 
 /* A Linux guest started with panic=-1 reboots after a panic: report that as the crash it

@@ -67,9 +67,10 @@ struct vm {
 	struct vm_timeline t;
 	_Atomic int stop_reason;
 	uint64_t stop_code;
-	unsigned max_vcpus; /* the backend's limit */
-	bool irqchip;	    /* in-kernel interrupt controller and timers */
-	bool input_error;   /* vm_create failed because of the user's kernel/initrd/options */
+	unsigned max_vcpus;	  /* the backend's limit */
+	bool irqchip;		  /* in-kernel interrupt controller and timers */
+	unsigned irqchip_version; /* set by the backend: the GIC version on arm64 */
+	bool input_error;	  /* vm_create failed because of the user's kernel/initrd/options */
 	_Atomic unsigned threads_started; /* vCPU threads that may be kicked */
 };
 

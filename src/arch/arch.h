@@ -24,6 +24,9 @@ int arch_setup_memory(struct vm *vm);
 int arch_vm_init(struct vm *vm);
 /* Loads the kernel named in the config (or the built-in guest) and prepares boot data. */
 int arch_load_kernel(struct vm *vm);
+/* Last step of VM creation, once the interrupt controller and every vCPU exist: what needs
+ * them (arm64: the device tree, and --dump-dtb). */
+int arch_finalize(struct vm *vm);
 /* Puts @vcpu in its boot state (entry point, mode, registers). */
 int arch_vcpu_reset(struct vcpu *vcpu);
 /* Writes a register dump of @r to @out. */

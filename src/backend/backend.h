@@ -28,6 +28,8 @@ struct backend_ops {
 	 * (@len bytes) to MMIO address @addr. -ENOTSUP when the hypervisor cannot. */
 	int (*ioeventfd)(struct vm *vm, uint64_t addr, unsigned len, uint64_t datamatch, int fd);
 	int (*vcpu_init)(struct vcpu *vcpu);
+	/* Optional: called once every vCPU exists, before any runs (arm64: vGIC init). */
+	int (*vcpus_created)(struct vm *vm);
 	/* Runs until the next exit and fills @ex; completes the previous read exit first.
 	 * Returns 0 or -errno on a host failure (logged). */
 	int (*vcpu_run)(struct vcpu *vcpu, struct vm_exit *ex);

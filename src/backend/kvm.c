@@ -81,7 +81,10 @@ static int kvm_vm_init(struct vm *vm)
 		       KVM_API_VERSION);
 		return -ENOTSUP;
 	}
-	k->vm_fd = kvm_ioctl(k->dev_fd, KVM_CREATE_VM, 0);
+	ret = kvm_arch_vm_type(vm);
+	if (ret < 0)
+		return ret;
+	k->vm_fd = kvm_ioctl(k->dev_fd, KVM_CREATE_VM, (void *)(uintptr_t)ret);
 	if (k->vm_fd < 0)
 		return k->vm_fd;
 	k->run_size = kvm_ioctl(k->dev_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
@@ -266,7 +269,7 @@ static int kvm_irqchip_init(struct vm *vm)
 
 static int kvm_irq_set(struct vm *vm, unsigned irq, bool level)
 {
-	struct kvm_irq_level line = {.irq = irq, .level = level};
+	struct kvm_irq_level line = {.irq = kvm_arch_irq_line(irq), .level = level};
 
 	return kvm_ioctl(kvm_vm(vm)->vm_fd, KVM_IRQ_LINE, &line);
 }
@@ -295,6 +298,7 @@ const struct backend_ops kvm_backend_ops = {
 	.irq_set = kvm_irq_set,
 	.ioeventfd = kvm_ioeventfd,
 	.vcpu_init = kvm_vcpu_init,
+	.vcpus_created = kvm_arch_vcpus_created,
 	.vcpu_run = kvm_vcpu_run,
 	.get_regs = kvm_arch_get_regs,
 	.set_regs = kvm_arch_set_regs,

@@ -18,6 +18,7 @@ struct kvm_vm_state {
 	bool irqchip;
 	struct kvm_cpuid2 *cpuid;  /* arch: supported CPUID, fetched once */
 	struct kvm_msr_list *msrs; /* arch: MSRs this KVM saves/restores */
+	int gic_fd;		   /* arm64: the vGIC device */
 };
 
 struct kvm_vcpu_state {
@@ -33,7 +34,13 @@ static inline struct kvm_vm_state *kvm_vm(const struct vm *vm);
 static inline struct kvm_vcpu_state *kvm_vcpu(const struct vcpu *vcpu);
 
 /* Implemented by kvm_<arch>.c. */
+/* The machine type for KVM_CREATE_VM (arm64: the IPA size the guest's memory needs), or
+ * -errno with a message. */
+int kvm_arch_vm_type(struct vm *vm);
 int kvm_arch_vm_init(struct vm *vm);
+/* The kvm_irq_level.irq value for the platform's interrupt number @irq. */
+uint32_t kvm_arch_irq_line(unsigned irq);
+int kvm_arch_vcpus_created(struct vm *vm);
 void kvm_arch_vm_destroy(struct vm *vm);
 int kvm_arch_irqchip_init(struct vm *vm);
 int kvm_arch_vcpu_init(struct vcpu *vcpu);

@@ -73,6 +73,23 @@ static int fetch_msr_list(struct kvm_vm_state *k)
 	return 0;
 }
 
+int kvm_arch_vm_type(struct vm *vm)
+{
+	(void)vm;
+	return 0;
+}
+
+uint32_t kvm_arch_irq_line(unsigned irq)
+{
+	return irq; /* the GSI: PIC and IOAPIC pin */
+}
+
+int kvm_arch_vcpus_created(struct vm *vm)
+{
+	(void)vm;
+	return 0;
+}
+
 int kvm_arch_vm_init(struct vm *vm)
 {
 	struct kvm_vm_state *k = kvm_vm(vm);

@@ -65,8 +65,13 @@ void crash_report(FILE *out, struct vcpu *vcpu, const struct vm_exit *ex, const 
 	struct arch_regs r;
 
 	fprintf(out, "smolvm: guest crashed on vCPU %u: %s\n", vcpu->id, what);
-	if (ex->kind == VM_EXIT_FAIL_ENTRY || ex->kind == VM_EXIT_INTERNAL_ERROR ||
-	    ex->kind == VM_EXIT_UNKNOWN) {
+	if (ex->kind == VM_EXIT_MMIO_UNDECODED) {
+		fprintf(out,
+			"Accessed address (guest-physical): 0x%" PRIx64 ", syndrome 0x%" PRIx64
+			"\n",
+			ex->raw.data[0], ex->raw.data[1]);
+	} else if (ex->kind == VM_EXIT_FAIL_ENTRY || ex->kind == VM_EXIT_INTERNAL_ERROR ||
+		   ex->kind == VM_EXIT_UNKNOWN) {
 		fprintf(out, "Hypervisor detail: code %u", ex->raw.code);
 		for (unsigned i = 0; i < ex->raw.ndata; i++)
 			fprintf(out, " 0x%" PRIx64, ex->raw.data[i]);

@@ -253,3 +253,14 @@ int arch_vcpu_reset(struct vcpu *vcpu)
 	x86_entry_regs(&r, boot->mode, boot->entry, boot->boot_data);
 	return vcpu->vm->be_ops->set_regs(vcpu, &r);
 }
+
+int arch_finalize(struct vm *vm)
+{
+	if (vm->cfg->dtb_path || vm->cfg->dump_dtb_path) {
+		pr_err("--%s: x86_64 guests have no device tree (smolvm describes them with ACPI)",
+		       vm->cfg->dtb_path ? "dtb" : "dump-dtb");
+		vm->input_error = true;
+		return -EINVAL;
+	}
+	return 0;
+}
