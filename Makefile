@@ -79,7 +79,7 @@ RAW_KVM_LOOP := $(OUT)/raw-kvm-loop
 .PHONY: all smolvm guests unit-tests test test-unit test-integration test-san test-harness \
 	demo bench format check-format clean deps
 
-all: smolvm guests unit-tests $(RAW_KVM_LOOP) $(CROSS_ARCH:%=cross-%)
+all: smolvm guests unit-tests $(if $(filter x86_64,$(ARCH)),$(RAW_KVM_LOOP)) $(CROSS_ARCH:%=cross-%)
 smolvm: $(SMOLVM)
 unit-tests: $(UNIT_TESTS)
 
@@ -124,8 +124,10 @@ $(RAW_KVM_LOOP): bench/raw_kvm_loop.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) -std=gnu17 -Wall -Wextra -Werror -O2 -o $@ $<
 
-test-unit: $(UNIT_TESTS)
+# The cross-built unit tests (aarch64-only code included) run under qemu-user.
+test-unit: $(UNIT_TESTS) $(CROSS_ARCH:%=cross-%)
 	$(UNIT_TESTS)
+	$(foreach a,$(CROSS_ARCH),qemu-$(a)-static build/$(a)/unit-tests)
 
 test-integration: smolvm guests
 	tests/integration/run.sh $(SMOLVM)
@@ -150,7 +152,11 @@ test: all
 # The README's first command ends here: the built-in guest, then the smolkernel.
 demo: smolvm guests
 	$(SMOLVM)
+ifeq ($(ARCH),aarch64)
+	$(SMOLVM) build/smolkernel/aarch64/smolkernel.bin
+else
 	$(SMOLVM) build/smolkernel/x86_64/smolkernel.elf; test $$? -eq 33
+endif
 
 bench: all
 	bench/run.sh
