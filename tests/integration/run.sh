@@ -108,6 +108,12 @@ for bad in 0 -1 256 x 2x ''; do
 	expect_status 2; expect_err "invalid vCPU count"; done_test
 done
 
+# Device trees are an arm64 thing: on x86_64 the options are refused, naming the reason.
+run dtb-on-x86 -- "$SMOLVM" --dtb "$WORK/any.dtb" "$G/hello_pvh.elf"
+expect_status 2; expect_err 'x86_64 guests have no device tree'; done_test
+run dump-dtb-on-x86 -- "$SMOLVM" --dump-dtb "$WORK/out.dtb" "$G/hello_pvh.elf"
+expect_status 2; expect_err 'dump-dtb: x86_64 guests have no device tree'; done_test
+
 run disk-missing -- "$SMOLVM" --disk "$WORK/no-such-disk.img" "$G/hello_pvh.elf"
 expect_status 2; expect_err "cannot open disk image '.*no-such-disk.img': No such file"; done_test
 
