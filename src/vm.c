@@ -132,6 +132,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	err = create_vcpus(vm);
 	if (!err && vm->be_ops->vcpus_created)
 		err = vm->be_ops->vcpus_created(vm);
+	if (!err)
+		err = virtio_dev_start_irqfds(vm);
 	return err ? err : arch_finalize(vm);
 }
 

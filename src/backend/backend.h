@@ -27,6 +27,10 @@ struct backend_ops {
 	/* Optional: signal eventfd @fd instead of exiting when the guest writes @datamatch
 	 * (@len bytes) to MMIO address @addr. -ENOTSUP when the hypervisor cannot. */
 	int (*ioeventfd)(struct vm *vm, uint64_t addr, unsigned len, uint64_t datamatch, int fd);
+	/* Optional: a level interrupt driven through eventfds: signalling @fd raises platform
+	 * interrupt @irq until the guest ends its handler (EOI), which lowers it and signals
+	 * @resample_fd. -ENOTSUP when the hypervisor cannot. */
+	int (*irqfd)(struct vm *vm, unsigned irq, int fd, int resample_fd);
 	int (*vcpu_init)(struct vcpu *vcpu);
 	/* Optional: called once every vCPU exists, before any runs (arm64: vGIC init). */
 	int (*vcpus_created)(struct vm *vm);

@@ -289,6 +289,22 @@ static int kvm_ioeventfd(struct vm *vm, uint64_t addr, unsigned len, uint64_t da
 	return kvm_ioctl(kvm_vm(vm)->vm_fd, KVM_IOEVENTFD, &ev) < 0 ? -EIO : 0;
 }
 
+static int kvm_irqfd(struct vm *vm, unsigned irq, int fd, int resample_fd)
+{
+	struct kvm_irqfd req = {
+		.fd = (uint32_t)fd,
+		.gsi = irq, /* default routing: x86 GSI = IOAPIC pin; arm64 GSI = SPI number */
+		.flags = KVM_IRQFD_FLAG_RESAMPLE,
+		.resamplefd = (uint32_t)resample_fd,
+	};
+	int vm_fd = kvm_vm(vm)->vm_fd;
+
+	if (!kvm_vm(vm)->irqchip || ioctl(vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQFD) <= 0 ||
+	    ioctl(vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQFD_RESAMPLE) <= 0)
+		return -ENOTSUP;
+	return kvm_ioctl(vm_fd, KVM_IRQFD, &req) < 0 ? -EIO : 0;
+}
+
 const struct backend_ops kvm_backend_ops = {
 	.name = "kvm",
 	.vm_init = kvm_vm_init,
@@ -297,6 +313,7 @@ const struct backend_ops kvm_backend_ops = {
 	.irqchip_init = kvm_irqchip_init,
 	.irq_set = kvm_irq_set,
 	.ioeventfd = kvm_ioeventfd,
+	.irqfd = kvm_irqfd,
 	.vcpu_init = kvm_vcpu_init,
 	.vcpus_created = kvm_arch_vcpus_created,
 	.vcpu_run = kvm_vcpu_run,

@@ -10,6 +10,7 @@
 
 #include "backend/backend.h"
 #include "log.h"
+#include "virtio/irqfd.h"
 #include "vm.h"
 
 struct virtio_slot {
@@ -17,12 +18,19 @@ struct virtio_slot {
 	struct virtio_mmio *transport;
 	struct vm *vm;
 	unsigned irq;
+	int irq_fd; /* an irqfd, or -1: KVM_IRQ_LINE through the backend */
 };
 
 static void slot_set_irq(void *ctx, bool level)
 {
 	struct virtio_slot *slot = ctx;
 
+	/* An irqfd line is lowered by the guest's EOI; the resampler raises it again. */
+	if (slot->irq_fd >= 0) {
+		if (level)
+			irqfd_raise(slot->irq_fd);
+		return;
+	}
 	if (slot->vm->irqchip)
 		slot->vm->be_ops->irq_set(slot->vm, slot->irq, level);
 }
@@ -81,6 +89,7 @@ int virtio_dev_add(struct vm *vm, const struct virtio_dev_ops *ops, void *dev, u
 		return -ENOMEM;
 	slot->vm = vm;
 	slot->irq = irq;
+	slot->irq_fd = -1;
 	slot->transport = virtio_mmio_create(ops, dev, features, &vm->mem, slot_set_irq, slot);
 	err = vm_add_device(vm, ops->name, slot, slot_destroy);
 	if (err) {
@@ -102,4 +111,37 @@ int virtio_dev_add(struct vm *vm, const struct virtio_dev_ops *ops, void *dev, u
 	vm->virtio[vm->nr_virtio++] = (struct vm_mmio_desc){base, VIRTIO_MMIO_SIZE, irq};
 	*out = slot->transport;
 	return 0;
+}
+
+static bool slot_irq_pending(void *ctx)
+{
+	return virtio_mmio_irq_pending(ctx);
+}
+
+int virtio_dev_start_irqfds(struct vm *vm)
+{
+	struct irqfd_set *set;
+
+	if (!vm->irqchip || !vm->nr_virtio)
+		return 0;
+	set = irqfd_set_create(vm);
+	if (!set)
+		return -ENOMEM;
+	for (unsigned i = 0; i < vm->nr_devices; i++) {
+		struct virtio_slot *slot = vm->devices[i].priv;
+		int fd;
+
+		if (vm->devices[i].destroy != slot_destroy)
+			continue;
+		fd = irqfd_set_add(set, slot->irq, slot_irq_pending, slot->transport);
+		if (fd == -ENOTSUP) {
+			pr_debug(
+				"virtio: no irqfds here; interrupts through the backend's irq_set");
+			break;
+		}
+		if (fd < 0)
+			return fd;
+		slot->irq_fd = fd;
+	}
+	return irqfd_set_start(set);
 }

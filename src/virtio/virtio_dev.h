@@ -23,6 +23,9 @@ int __must_check virtio_dev_add(struct vm *vm, const struct virtio_dev_ops *ops,
  * queue_notify callback must also signal it (virtio_dev_kick) for the MMIO-exit path.
  * Returns the fd or -errno. */
 int __must_check virtio_dev_notify_fd(struct vm *vm, struct virtio_mmio *t, unsigned qidx);
+/* Once the interrupt controller exists: drives each device's interrupt line through an
+ * irqfd where the backend offers them (else it stays on irq_set). */
+int __must_check virtio_dev_start_irqfds(struct vm *vm);
 /* Signals @fd as the guest's notification would. */
 void virtio_dev_kick(int fd);
 

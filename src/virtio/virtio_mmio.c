@@ -132,6 +132,16 @@ static void reset_device(struct virtio_mmio *t)
 	update_irq(t);
 }
 
+bool virtio_mmio_irq_pending(struct virtio_mmio *t)
+{
+	bool pending;
+
+	pthread_mutex_lock(&t->lock);
+	pending = t->interrupt_status != 0;
+	pthread_mutex_unlock(&t->lock);
+	return pending;
+}
+
 bool virtio_mmio_has_feature(struct virtio_mmio *t, unsigned bit)
 {
 	return bit < 64 && (t->driver_features >> bit) & 1;

@@ -73,6 +73,8 @@ void virtio_mmio_lock(struct virtio_mmio *t);
 void virtio_mmio_unlock(struct virtio_mmio *t);
 /* Queue @qidx, or NULL if it is not ready (or the device is not DRIVER_OK / is broken). */
 struct virtq *virtio_mmio_queue(struct virtio_mmio *t, unsigned qidx);
+/* Whether InterruptStatus is non-zero (the line should be high). Takes the lock. */
+bool virtio_mmio_irq_pending(struct virtio_mmio *t);
 /* Whether the driver accepted feature @bit. */
 bool virtio_mmio_has_feature(struct virtio_mmio *t, unsigned bit);
 /* After pushing used buffers on @qidx: interrupt the guest if it wants one. Lock held. */
