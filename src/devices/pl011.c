@@ -33,6 +33,8 @@ struct pl011 {
 	void *irq_ctx;
 	uint32_t ilpr, ibrd, fbrd, lcr_h, cr, ifls, imsc, dmacr;
 	bool tx_int; /* TX raw status: latched, cleared by ICR, set by each DR write */
+	/* Console input is kept back while a driver sets up its interrupts (see write_reg). */
+	bool rx_held;
 	bool irq_level;
 	/* In loopback mode transmitted bytes come back here instead of going to the console. */
 	uint8_t loop_fifo[LOOP_FIFO];
@@ -78,7 +80,7 @@ static bool rx_ready(struct pl011 *u)
 {
 	if (loopback(u))
 		return u->loop_head != u->loop_tail;
-	return u->con && console_has_input(u->con);
+	return !u->rx_held && u->con && console_has_input(u->con);
 }
 
 /* RX and RT follow the receive FIFO's level rather than latching: the guest sees data
@@ -222,11 +224,20 @@ static void write_reg(struct pl011 *u, uint64_t reg, uint32_t val, uint32_t mask
 		break;
 	case PL011_IMSC:
 		merge(&u->imsc, val, mask, PL011_INT_ALL);
+		if (u->imsc & (PL011_INT_RX | PL011_INT_RT))
+			u->rx_held = false;
 		break;
 	case PL011_ICR:
 		/* RX and RT are levels (see raw_status); TX is the one latched source. */
 		if (val & mask & PL011_INT_TX)
 			u->tx_int = false;
+		/* A driver clearing receive interrupts it has not enabled is about to drain the
+		 * FIFO and then enable them (Linux's pl011_enable_interrupts reads up to 32
+		 * bytes and drops them). Our FIFO is the console's whole input: hold it until
+		 * the interrupts are on, so that input typed or piped ahead is not lost. */
+		if ((val & mask & (PL011_INT_RX | PL011_INT_RT)) &&
+		    !(u->imsc & (PL011_INT_RX | PL011_INT_RT)))
+			u->rx_held = true;
 		break;
 	case PL011_DMACR:
 		merge(&u->dmacr, val, mask, DMACR_MASK);

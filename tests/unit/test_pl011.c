@@ -422,6 +422,34 @@ TEST(pl011_rx_interrupts_follow_data)
 	fx_fini(&fx);
 }
 
+/* Linux's pl011_enable_interrupts: clear RX/RT in ICR, drain up to 32 bytes, enable RX/RT.
+ * Input that arrived before (typed or piped ahead) must survive the drain. */
+TEST(pl011_input_survives_the_linux_startup_drain)
+{
+	struct pl011_fx fx;
+	unsigned drained = 0;
+
+	ASSERT_TRUE(fx_init(&fx));
+	fx_wire_input(&fx);
+	push(&fx, "echo typed ahead\n");
+	wr(&fx, PL011_ICR, INT_RXRT);
+	for (int i = 0; i < 32 && !(rd(&fx, PL011_FR) & PL011_FR_RXFE); i++, drained++)
+		rd(&fx, PL011_DR);
+	ASSERT_EQ(drained, 0);
+	ASSERT_TRUE(!fx.level);
+	wr(&fx, PL011_IMSC, INT_RXRT);
+	ASSERT_TRUE(fx.level);
+	ASSERT_EQ(rd(&fx, PL011_DR), 'e');
+	/* A polling guest that never touches ICR sees input at once. */
+	fx_fini(&fx);
+	ASSERT_TRUE(fx_init(&fx));
+	fx_wire_input(&fx);
+	push(&fx, "x");
+	ASSERT_EQ(rd(&fx, PL011_FR) & PL011_FR_RXFE, 0);
+	ASSERT_EQ(rd(&fx, PL011_DR), 'x');
+	fx_fini(&fx);
+}
+
 TEST(pl011_tx_and_rx_share_the_line)
 {
 	struct pl011_fx fx;
