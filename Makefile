@@ -138,7 +138,7 @@ test-san:
 	build/san/unit-tests
 	tests/integration/run.sh build/san/smolvm
 
-test-harness: smolvm
+test-harness: smolvm guests $(CROSS_ARCH:%=cross-%)
 	tests/harness/run-all.sh $(SMOLVM)
 
 test: all

@@ -3,13 +3,16 @@
 #
 #   kernels/linux/build.sh                 build (or reuse the cached build)
 #   kernels/linux/build.sh --print-path    print the output directory, build nothing
-#   kernels/linux/build.sh --arch x86_64   the only architecture for now
+#   kernels/linux/build.sh --arch ARCH     x86_64 (default) or aarch64 (cross-compiled)
 #   kernels/linux/build.sh --force         rebuild even if the cache is valid
 #
-# Outputs: $SMOLVM_CACHE/linux-build/out/{bzImage,vmlinux,config,build-info}
-# (SMOLVM_CACHE defaults to ~/.cache/smolvm). The kernel .config is
-# `make tinyconfig` + kernels/linux/<arch>.config (merge_config.sh) +
-# `make olddefconfig`; the build fails if Kconfig drops any line of the fragment.
+# Outputs (SMOLVM_CACHE defaults to ~/.cache/smolvm):
+#   x86_64:  $SMOLVM_CACHE/linux-build/out/{bzImage,vmlinux,config,build-info}
+#   aarch64: $SMOLVM_CACHE/linux-build/aarch64/out/{Image,vmlinux,config,build-info}
+# The kernel .config is `make tinyconfig` + kernels/linux/<arch>.config
+# (merge_config.sh) + `make olddefconfig`; the build fails if Kconfig drops any
+# line of the fragment. aarch64 builds with ARCH=arm64
+# CROSS_COMPILE=aarch64-linux-gnu-; Image is the uncompressed arm64 boot image.
 #
 # Cache: out/stamp holds sha256(<arch>.config + build.sh). When the outputs exist
 # and the stamp matches, nothing is rebuilt. Progress and make output go to
@@ -22,7 +25,7 @@ PRINT_PATH=0
 FORCE=0
 
 usage() {
-    sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 while [ $# -gt 0 ]; do
@@ -37,19 +40,23 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-case "$ARCH" in
-    x86_64|amd64|x86) ARCH=x86_64 ;;
-    aarch64|arm64)
-        echo "build.sh: --arch $ARCH is not supported yet: only x86_64 for now (aarch64 will come, with kernels/linux/aarch64.config)" >&2
-        exit 2 ;;
-    *)
-        echo "build.sh: unknown --arch '$ARCH': only x86_64 is supported (aarch64 will come)" >&2
-        exit 2 ;;
-esac
-
 CACHE="${SMOLVM_CACHE:-$HOME/.cache/smolvm}"
 BASE="$CACHE/linux-build"
-OUT="$BASE/out"
+# Per architecture: the kernel's ARCH, the cross compiler prefix, the boot image
+# (make target, its path in the object dir), and where logs and outputs go. The
+# x86_64 paths predate aarch64 and stay where they were.
+case "$ARCH" in
+    x86_64|amd64|x86)
+        ARCH=x86_64 KARCH=x86_64 CROSS="" IMAGE=bzImage IMAGE_SRC=arch/x86/boot/bzImage
+        ADIR="$BASE" ;;
+    aarch64|arm64)
+        ARCH=aarch64 KARCH=arm64 CROSS=aarch64-linux-gnu- IMAGE=Image IMAGE_SRC=arch/arm64/boot/Image
+        ADIR="$BASE/aarch64" ;;
+    *)
+        echo "build.sh: unknown --arch '$ARCH': x86_64 or aarch64" >&2
+        exit 2 ;;
+esac
+OUT="$ADIR/out"
 if [ "$PRINT_PATH" = 1 ]; then
     echo "$OUT"
     exit 0
@@ -62,12 +69,12 @@ TARBALL="/usr/src/linux-source-$KVER.tar.xz"
 SRCROOT="$BASE/src"
 SRC="$SRCROOT/linux-source-$KVER"
 OBJ="$BASE/obj-$ARCH"
-LOG="$BASE/build.log"
+LOG="$ADIR/build.log"
 
 log() { echo "build.sh: $*" >&2; }
 
 print_outputs() {
-    echo "bzImage: $OUT/bzImage"
+    printf '%-8s %s\n' "$IMAGE:" "$OUT/$IMAGE"
     echo "vmlinux: $OUT/vmlinux"
     echo "config:  $OUT/config"
     echo "$OUT"
@@ -75,7 +82,7 @@ print_outputs() {
 
 STAMP="$(cat "$FRAGMENT" "$HERE/build.sh" | sha256sum | cut -d' ' -f1)"
 cached() {
-    [ -s "$OUT/bzImage" ] && [ -s "$OUT/vmlinux" ] && [ -s "$OUT/config" ] &&
+    [ -s "$OUT/$IMAGE" ] && [ -s "$OUT/vmlinux" ] && [ -s "$OUT/config" ] &&
         [ -f "$OUT/stamp" ] && [ "$(cat "$OUT/stamp")" = "$STAMP" ]
 }
 
@@ -102,7 +109,8 @@ fi
 # ---- dependencies ---------------------------------------------------------------
 need_pkgs=()
 for tool in gcc:build-essential make:build-essential bc:bc bison:bison flex:flex \
-            cpio:cpio xz:xz-utils perl:perl flock:util-linux; do
+            cpio:cpio xz:xz-utils perl:perl flock:util-linux \
+            ${CROSS:+${CROSS}gcc:gcc-aarch64-linux-gnu}; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || need_pkgs+=("${tool#*:}")
 done
 [ -f /usr/include/gelf.h ] || need_pkgs+=(libelf-dev)
@@ -136,13 +144,14 @@ fi
 
 # ---- config ---------------------------------------------------------------------
 mkdir -p "$OBJ"
-KMAKE=(make -C "$SRC" O="$OBJ" ARCH="$ARCH")
+mkdir -p "$ADIR"
+KMAKE=(make -C "$SRC" O="$OBJ" ARCH="$KARCH" ${CROSS:+CROSS_COMPILE="$CROSS"})
 log "configuring: tinyconfig + $FRAGMENT"
 {
     "${KMAKE[@]}" -s tinyconfig &&
     "$SRC/scripts/kconfig/merge_config.sh" -m -O "$OBJ" "$OBJ/.config" "$FRAGMENT" &&
     "${KMAKE[@]}" -s olddefconfig
-} >"$BASE/config.log" 2>&1 || { cat "$BASE/config.log" >&2; exit 1; }
+} >"$ADIR/config.log" 2>&1 || { cat "$ADIR/config.log" >&2; exit 1; }
 
 # Every line of the fragment must survive. "is not set" is also satisfied by
 # the symbol being absent (its dependencies are off, so it is off too).
@@ -164,9 +173,9 @@ fi
 
 # ---- build ----------------------------------------------------------------------
 JOBS="$(nproc)"
-log "building bzImage + vmlinux with -j$JOBS under nice (log: $LOG)"
+log "building $IMAGE + vmlinux with -j$JOBS under nice (log: $LOG)"
 start=$(date +%s)
-if ! nice -n 19 "${KMAKE[@]}" -j"$JOBS" bzImage vmlinux >"$LOG" 2>&1; then
+if ! nice -n 19 "${KMAKE[@]}" -j"$JOBS" "$IMAGE" vmlinux >"$LOG" 2>&1; then
     tail -n 40 "$LOG" >&2
     log "kernel build failed; full log in $LOG"
     exit 1
@@ -176,7 +185,7 @@ secs=$(( $(date +%s) - start ))
 # ---- outputs --------------------------------------------------------------------
 mkdir -p "$OUT"
 rm -f "$OUT/stamp"
-install -m 0644 "$OBJ/arch/x86/boot/bzImage" "$OUT/bzImage.tmp" && mv -f "$OUT/bzImage.tmp" "$OUT/bzImage"
+install -m 0644 "$OBJ/$IMAGE_SRC" "$OUT/$IMAGE.tmp" && mv -f "$OUT/$IMAGE.tmp" "$OUT/$IMAGE"
 install -m 0644 "$OBJ/vmlinux" "$OUT/vmlinux.tmp" && mv -f "$OUT/vmlinux.tmp" "$OUT/vmlinux"
 install -m 0644 "$OBJ/.config" "$OUT/config.tmp" && mv -f "$OUT/config.tmp" "$OUT/config"
 install -m 0644 "$OBJ/System.map" "$OUT/System.map.tmp" && mv -f "$OUT/System.map.tmp" "$OUT/System.map"
@@ -185,7 +194,7 @@ install -m 0644 "$OBJ/System.map" "$OUT/System.map.tmp" && mv -f "$OUT/System.ma
     echo "source: linux-source-$KVER $SRC_ID"
     echo "arch: $ARCH"
     echo "build_seconds: $secs (-j$JOBS, nice 19)"
-    echo "bzImage_bytes: $(stat -c %s "$OUT/bzImage")"
+    echo "${IMAGE}_bytes: $(stat -c %s "$OUT/$IMAGE")"
     echo "vmlinux_bytes: $(stat -c %s "$OUT/vmlinux")"
     echo "stamp: $STAMP"
 } > "$OUT/build-info"

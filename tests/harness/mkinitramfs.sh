@@ -11,6 +11,10 @@
 #                         no ':DEST' means /<basename of SRC>)
 #   --busybox PATH        static busybox to use (default: /bin/busybox from
 #                         busybox-static); a foreign-arch one works too
+#   --arch ARCH           the image's architecture when --busybox is not given:
+#                         the host's (default), or aarch64 (arm64): Debian's
+#                         busybox-static:arm64, fetched once with apt-get download
+#                         into ~/.cache/smolvm/busybox/arm64/
 #   --kmods DIR           kernel tree for --module: an extraction dir from
 #                         scripts/fetch-debian-kernel.sh or a lib/modules/<ver> dir
 #   --module NAME         add kernel module NAME and its dependencies
@@ -21,8 +25,9 @@
 #                                  insmod /lib/modules/$m.ko; done
 #   --compress gzip|none  compression of the image (default gzip)
 #
-# The image has /bin/busybox, applet symlinks (from `busybox --list-full` when
-# the busybox runs on this host, else a fixed list of common applets: run
+# The image has /bin/busybox, applet symlinks (from `busybox --list-full`, run
+# natively or, for an arm64 busybox on another host, under qemu-aarch64-static;
+# if neither works, a fixed list of common applets: run
 # `/bin/busybox --install -s` in /init to get all of them), /dev/console and
 # /dev/null nodes, and empty /dev /proc /sys /tmp /run /root /mnt /etc /var.
 # Files are owned by root.  Needs root for mknod (we are root on the machines).
@@ -37,7 +42,7 @@ usage() {
 	exit 2
 }
 
-out="" init="" busybox="" kmods="" compress=gzip
+out="" init="" busybox="" kmods="" compress=gzip arch=""
 files=() modules=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -45,6 +50,7 @@ while [ $# -gt 0 ]; do
 	--init) [ $# -ge 2 ] || usage; init="$2"; shift 2 ;;
 	--file) [ $# -ge 2 ] || usage; files+=("$2"); shift 2 ;;
 	--busybox) [ $# -ge 2 ] || usage; busybox="$2"; shift 2 ;;
+	--arch) [ $# -ge 2 ] || usage; arch="$2"; shift 2 ;;
 	--kmods) [ $# -ge 2 ] || usage; kmods="$2"; shift 2 ;;
 	--module) [ $# -ge 2 ] || usage; modules+=("$2"); shift 2 ;;
 	--compress) [ $# -ge 2 ] || usage; compress="$2"; shift 2 ;;
@@ -71,6 +77,52 @@ is_elf() { [ "$(head -c 4 "$1" 2>/dev/null | od -An -c | tr -d ' ')" = '177ELF' 
 # (No 'readelf | grep -q': with pipefail an early grep exit can fail the pipe.)
 is_dynamic_elf() { is_elf "$1" && [[ "$(readelf -l "$1" 2>/dev/null)" == *"program interpreter"* ]]; }
 
+host_arch="$(uname -m)"
+case "${arch:-$host_arch}" in
+x86_64|amd64) arch=x86_64 ;;
+aarch64|arm64) arch=aarch64 ;;
+*) die "unsupported --arch '$arch' (x86_64 or aarch64)" ;;
+esac
+
+# fetch_busybox DEBARCH: Debian's busybox-static for a foreign architecture, fetched once
+# (apt-get download + dpkg -x) into the cache; prints its path.
+fetch_busybox() {
+	local da="$1" dir tmp deb
+	dir="${SMOLVM_CACHE:-$HOME/.cache/smolvm}/busybox/$da"
+	if [ -s "$dir/busybox" ]; then
+		echo "$dir/busybox"
+		return 0
+	fi
+	echo "$prog: fetching busybox-static:$da" >&2
+	if ! dpkg --print-foreign-architectures | grep -qx "$da"; then
+		dpkg --add-architecture "$da" || die "dpkg --add-architecture $da failed"
+		apt-get update >&2 || die "apt-get update failed"
+	fi
+	mkdir -p "$dir"
+	tmp="$(mktemp -d "$dir/.download.XXXXXX")"
+	chmod 0777 "$tmp"   # apt-get download runs as _apt and writes into the current dir
+	if ! (cd "$tmp" && apt-get -o APT::Sandbox::User=root download "busybox-static:$da" >&2); then
+		apt-get update >&2 || true
+		(cd "$tmp" && apt-get -o APT::Sandbox::User=root download "busybox-static:$da" >&2) ||
+			{ rm -rf "$tmp"; die "apt-get download busybox-static:$da failed"; }
+	fi
+	deb=""
+	for f in "$tmp"/*.deb; do [ -f "$f" ] && deb="$f" && break; done
+	[ -n "$deb" ] || { rm -rf "$tmp"; die "apt-get download produced no .deb"; }
+	dpkg -x "$deb" "$tmp/x" || { rm -rf "$tmp"; die "dpkg -x $deb failed"; }
+	[ -f "$tmp/x/bin/busybox" ] || { rm -rf "$tmp"; die "no bin/busybox in $deb"; }
+	cp "$tmp/x/bin/busybox" "$dir/busybox.tmp" && mv "$dir/busybox.tmp" "$dir/busybox"
+	basename "$deb" >"$dir/package"
+	rm -rf "$tmp"
+	echo "$dir/busybox"
+}
+
+if [ -z "$busybox" ] && [ "$arch" != "$host_arch" ]; then
+	case "$arch" in
+	aarch64) busybox="$(fetch_busybox arm64)" ;;
+	*) die "no busybox for --arch $arch on this $host_arch host: give --busybox PATH" ;;
+	esac
+fi
 if [ -z "$busybox" ]; then
 	busybox=/bin/busybox
 	if [ ! -x "$busybox" ] || is_dynamic_elf "$busybox"; then
@@ -103,6 +155,22 @@ mknod -m 666 "$stage/dev/null" c 1 3 2>/dev/null || true
 # tree (about 400 links cost ~0.6 s of forks), then copied with one cp -a.
 need_tool sha256sum coreutils
 bbsum="$(sha256sum "$busybox" | cut -c1-16)"
+# A busybox of another architecture lists its applets under QEMU's user-mode emulator.
+runner=()
+case "$(readelf -h "$busybox" 2>/dev/null | sed -n 's/^ *Machine: *//p')" in
+AArch64) [ "$host_arch" = aarch64 ] || runner=(qemu-aarch64-static) ;;
+esac
+if [ ${#runner[@]} -gt 0 ]; then
+	command -v "${runner[0]}" >/dev/null 2>&1 || {
+		echo "$prog: installing qemu-user-static (to list the applets of $busybox)" >&2
+		apt-get install -y qemu-user-static >&2 || true
+	}
+	if command -v "${runner[0]}" >/dev/null 2>&1; then
+		bbsum="$bbsum-user"   # a different tree than the common-applets fallback
+	else
+		runner=()
+	fi
+fi
 bbtree="${SMOLVM_CACHE:-$HOME/.cache/smolvm}/initramfs-busybox/$bbsum"
 if [ ! -e "$bbtree/.done" ]; then
 	rm -rf "$bbtree.tmp.$$"
@@ -111,7 +179,7 @@ if [ ! -e "$bbtree/.done" ]; then
 	cp "$busybox" "$t/bin/busybox"
 	chmod 0755 "$t/bin/busybox"
 	applets=""
-	if applets="$("$t/bin/busybox" --list-full 2>/dev/null)" && [ -n "$applets" ]; then
+	if applets="$(${runner[@]+"${runner[@]}"} "$t/bin/busybox" --list-full 2>/dev/null)" && [ -n "$applets" ]; then
 		:
 	else
 		applets="$(printf '%s\n' bin/sh bin/ash bin/cat bin/cp bin/dd bin/dmesg bin/echo \
