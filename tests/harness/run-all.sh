@@ -103,6 +103,11 @@ run_aarch64() {
 	# linux-tests.sh: the guest kernels and the L2 initramfs (arm64 busybox).
 	debian=$(scripts/fetch-debian-kernel.sh --print-vmlinuz arm64 | tail -n 1)
 	files+=(--file "$debian:/l2/kernels/debian.Image")
+	# The same kernel gzip'ed, as distributions ship Image.gz (Debian's is uncompressed).
+	if [ ! -s "$OUT/debian.Image.gz" ] || [ "$debian" -nt "$OUT/debian.Image.gz" ]; then
+		gzip -c -6 "$debian" >"$OUT/debian.Image.gz"
+	fi
+	files+=(--file "$OUT/debian.Image.gz:/l2/kernels/debian.Image.gz")
 	if [ "${SMOLVM_SKIP_MINIMAL_KERNEL:-0}" != 1 ]; then
 		minimal=$(kernels/linux/build.sh --arch aarch64 | tail -n 1)
 		files+=(--file "$minimal/Image:/l2/kernels/minimal.Image")

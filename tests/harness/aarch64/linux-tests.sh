@@ -149,6 +149,16 @@ for kernel in /l2/kernels/*.Image; do
 	fi
 done
 
+# ---- the Debian kernel gzip'ed (Image.gz): smolvm inflates it with zlib ----------------------
+if [ -f /l2/kernels/debian.Image.gz ]; then
+	cmdline="console=ttyAMA0 panic=-1 smolvm.test=gz"
+	t_begin debian-Image-gz-main
+	boot debian-Image-gz-main /l2/kernels/debian.Image.gz /tmp/cmds-main -m 256M -c 2 -p "$cmdline"
+	main_checks debian-Image-gz-main "$cmdline" 256 2
+else
+	t_skip debian-Image-gz-main "no /l2/kernels/debian.Image.gz"
+fi
+
 # ---- console input typed before the guest's PL011 driver started ---------------------------
 t_begin minimal-Image-early-input
 if [ ! -f /l2/kernels/minimal.Image ]; then
