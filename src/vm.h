@@ -70,6 +70,7 @@ struct vm {
 	unsigned max_vcpus;	  /* the backend's limit */
 	bool irqchip;		  /* in-kernel interrupt controller and timers */
 	unsigned irqchip_version; /* set by the backend: the GIC version on arm64 */
+	bool arch_pmu;		  /* set by the backend: arm64 vCPUs have a PMUv3 */
 	bool input_error;	  /* vm_create failed because of the user's kernel/initrd/options */
 	_Atomic unsigned threads_started; /* vCPU threads that may be kicked */
 };

@@ -136,6 +136,22 @@ int kvm_arch_irqchip_init(struct vm *vm)
 	return err;
 }
 
+/* The PMU's overflow interrupt (a PPI, the same on every vCPU), then its initialisation,
+ * which KVM accepts only once the vGIC is initialised. */
+static int init_pmu(struct vcpu *vcpu)
+{
+	const int intid = 16 + ARM64_PMU_PPI; /* PPIs are INTIDs 16-31 */
+	int err = gic_set_attr(kvm_vcpu(vcpu)->fd, KVM_ARM_VCPU_PMU_V3_CTRL,
+			       KVM_ARM_VCPU_PMU_V3_IRQ, &intid);
+
+	if (!err)
+		err = gic_set_attr(kvm_vcpu(vcpu)->fd, KVM_ARM_VCPU_PMU_V3_CTRL,
+				   KVM_ARM_VCPU_PMU_V3_INIT, NULL);
+	if (err)
+		pr_err("cannot set up the PMU of vCPU %u: %s", vcpu->id, strerror(-err));
+	return err;
+}
+
 /* The vGIC can be initialised only once every vCPU exists. */
 int kvm_arch_vcpus_created(struct vm *vm)
 {
@@ -145,10 +161,19 @@ int kvm_arch_vcpus_created(struct vm *vm)
 	if (k->gic_fd < 0)
 		return 0;
 	err = gic_set_attr(k->gic_fd, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL);
-	if (err)
+	if (err) {
 		pr_err("cannot initialise the in-kernel GICv%u: %s", vm->irqchip_version,
 		       strerror(-err));
+		return err;
+	}
+	for (unsigned i = 0; i < vm->nr_vcpus && vm->arch_pmu && !err; i++)
+		err = init_pmu(&vm->vcpus[i]);
 	return err;
+}
+
+static bool has_cap(struct kvm_vm_state *k, long cap)
+{
+	return ioctl(k->vm_fd, KVM_CHECK_EXTENSION, cap) > 0;
 }
 
 int kvm_arch_vcpu_init(struct vcpu *vcpu)
@@ -164,7 +189,23 @@ int kvm_arch_vcpu_init(struct vcpu *vcpu)
 	/* Secondary CPUs start powered off; the guest starts them with PSCI CPU_ON. */
 	if (vcpu->id != 0)
 		init.features[0] |= 1u << KVM_ARM_VCPU_POWER_OFF;
-	return kvm_ioctl(kvm_vcpu(vcpu)->fd, KVM_ARM_VCPU_INIT, &init);
+	/* What the host CPU has, as QEMU's -cpu host gives it: SVE, pointer authentication and
+	 * the PMU (perf in the guest). Only in-kernel irqchips can take PMU interrupts. */
+	if (has_cap(k, KVM_CAP_ARM_SVE))
+		init.features[0] |= 1u << KVM_ARM_VCPU_SVE;
+	if (has_cap(k, KVM_CAP_ARM_PTRAUTH_ADDRESS) && has_cap(k, KVM_CAP_ARM_PTRAUTH_GENERIC))
+		init.features[0] |=
+			1u << KVM_ARM_VCPU_PTRAUTH_ADDRESS | 1u << KVM_ARM_VCPU_PTRAUTH_GENERIC;
+	vcpu->vm->arch_pmu = vcpu->vm->irqchip && has_cap(k, KVM_CAP_ARM_PMU_V3);
+	if (vcpu->vm->arch_pmu)
+		init.features[0] |= 1u << KVM_ARM_VCPU_PMU_V3;
+	err = kvm_ioctl(kvm_vcpu(vcpu)->fd, KVM_ARM_VCPU_INIT, &init);
+	if (!err && (init.features[0] & (1u << KVM_ARM_VCPU_SVE))) {
+		int feature = KVM_ARM_VCPU_SVE; /* the host's vector lengths, fixed from here on */
+
+		err = kvm_ioctl(kvm_vcpu(vcpu)->fd, KVM_ARM_VCPU_FINALIZE, &feature);
+	}
+	return err;
 }
 
 bool kvm_arch_decode_exit(struct vcpu *vcpu, struct kvm_run *run, struct vm_exit *ex)

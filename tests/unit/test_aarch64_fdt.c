@@ -305,6 +305,27 @@ TEST(aarch64_fdt_build_cpus_and_gic_versions)
 	}
 }
 
+/* A PMU node only when the backend gave the vCPUs a PMU; a PPI like the timer's. */
+TEST(aarch64_fdt_pmu_node)
+{
+	for (int v3 = 0; v3 < 2; v3++) {
+		struct aarch64_fdt_params p = params(2, v3);
+		int err;
+		void *fdt = build(&p, BUF_SIZE, &err, NULL);
+
+		ASSERT_EQ(err, 0);
+		ASSERT_TRUE(fdt_path_offset(fdt, "/pmu") < 0);
+		free(fdt);
+		p.pmu = true;
+		p.pmu_ppi = 7;
+		fdt = build(&p, BUF_SIZE, &err, NULL);
+		ASSERT_EQ(err, 0);
+		EXPECT_STR(fdt, "/pmu", "compatible", "arm,armv8-pmuv3");
+		EXPECT_CELLS(fdt, "/pmu", "interrupts", 1, 7, v3 ? 4 : 4 | (3u << 8));
+		free(fdt);
+	}
+}
+
 /* More than 16 CPUs spill into Aff1: CPU 16 is cpu@100. */
 TEST(aarch64_fdt_cpu_affinity_names)
 {

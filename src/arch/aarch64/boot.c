@@ -267,6 +267,8 @@ static int make_fdt(struct vm *vm, const struct arch_boot *boot, void *buf, size
 		.bootargs = boot->cmdline,
 		.initrd_start = boot->initrd_start,
 		.initrd_end = boot->initrd_end,
+		.pmu = vm->arch_pmu,
+		.pmu_ppi = ARM64_PMU_PPI,
 	};
 	struct mapped_file f;
 	int err;

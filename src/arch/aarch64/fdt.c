@@ -130,13 +130,20 @@ static int add_gic(void *fdt, const struct aarch64_fdt_params *p)
 	return fdt_end_node(fdt);
 }
 
-static int add_timer(void *fdt, const struct aarch64_fdt_params *p)
+/* Flags of a PPI specifier: a GICv2 one names its target CPUs, of which there are at most 8. */
+static uint32_t ppi_flags(const struct aarch64_fdt_params *p)
 {
-	uint32_t flags = IRQ_TYPE_LEVEL_HIGH, cells[3 * ARRAY_SIZE(timer_ppis)];
+	uint32_t flags = IRQ_TYPE_LEVEL_HIGH;
 
-	/* A GICv2 PPI specifier names its target CPUs, of which there are at most 8. */
 	if (!p->gic_v3)
 		flags |= ((1u << MIN(p->nr_cpus, 8u)) - 1) << GIC_CPU_MASK_SHIFT;
+	return flags;
+}
+
+static int add_timer(void *fdt, const struct aarch64_fdt_params *p)
+{
+	uint32_t flags = ppi_flags(p), cells[3 * ARRAY_SIZE(timer_ppis)];
+
 	for (unsigned i = 0; i < ARRAY_SIZE(timer_ppis); i++) {
 		cells[3 * i] = GIC_PPI;
 		cells[3 * i + 1] = timer_ppis[i];
@@ -147,6 +154,17 @@ static int add_timer(void *fdt, const struct aarch64_fdt_params *p)
 	TRY(prop_cells(fdt, "interrupts", cells, ARRAY_SIZE(cells)));
 	/* The counter keeps running in every power state a guest can enter. */
 	TRY(fdt_property(fdt, "always-on", NULL, 0));
+	return fdt_end_node(fdt);
+}
+
+/* The vCPUs' PMUv3, when the backend gave them one: its overflow interrupt is a PPI. */
+static int add_pmu(void *fdt, const struct aarch64_fdt_params *p)
+{
+	uint32_t cells[3] = {GIC_PPI, p->pmu_ppi, ppi_flags(p)};
+
+	TRY(fdt_begin_node(fdt, "pmu"));
+	TRY(fdt_property_string(fdt, "compatible", "arm,armv8-pmuv3"));
+	TRY(prop_cells(fdt, "interrupts", cells, ARRAY_SIZE(cells)));
 	return fdt_end_node(fdt);
 }
 
@@ -249,6 +267,8 @@ static int write_tree(void *fdt, const struct aarch64_fdt_params *p)
 	TRY(add_psci(fdt));
 	TRY(add_gic(fdt, p));
 	TRY(add_timer(fdt, p));
+	if (p->pmu)
+		TRY(add_pmu(fdt, p));
 	TRY(add_clock(fdt));
 	TRY(add_uart(fdt, p));
 	for (unsigned i = 0; i < p->nr_virtio; i++)

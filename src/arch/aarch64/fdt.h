@@ -27,6 +27,8 @@ struct aarch64_fdt_params {
 	unsigned nr_virtio;
 	const char *bootargs;		   /* may be NULL or "" */
 	uint64_t initrd_start, initrd_end; /* both 0: no initrd */
+	bool pmu;			   /* the vCPUs have a PMUv3 ... */
+	unsigned pmu_ppi;		   /* ... whose overflow interrupt is this PPI */
 };
 
 /* The MPIDR affinity (Aff1.Aff0) KVM gives vCPU @id: 16 CPUs per cluster. */

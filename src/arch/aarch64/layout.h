@@ -34,5 +34,8 @@
  * its own (the kernel maps it with 2 MiB blocks). */
 #define ARM64_FDT_MAX_SIZE 0x200000ull
 
+/* The PMU overflow interrupt, PPI 7 (INTID 23) as on QEMU's virt. */
+#define ARM64_PMU_PPI 7
+
 /* SPIs are INTIDs 32 and up; the device tree and KVM_IRQ_LINE differ in which they use. */
 #define ARM64_SPI_INTID(spi) (32u + (spi))

@@ -70,6 +70,8 @@ echo "## MARK-UART-IRQ:$(grep -E 'pl011|ttyAMA' /proc/interrupts)"
 echo "## MARK-TIMER1:$(grep arch_timer /proc/interrupts)"
 sleep 1
 echo "## MARK-TIMER2:$(grep arch_timer /proc/interrupts)"
+echo "## MARK-SVE:$(grep -c -w sve /proc/cpuinfo)"
+echo "## MARK-PMU:$(dmesg | grep -c 'enabled with armv8_pmuv3')"
 poweroff -f
 CMDS
 # $((...)) keeps the marker out of the echo of the typed command.
@@ -110,6 +112,21 @@ main_checks() {
 		fail "$m_name" "no PL011 interrupt ('$(value "$m_name" MARK-UART-IRQ)'): console input not interrupt-driven"
 		return
 	fi
+	# The host's SVE and PMU reach the guest (when L1, our "host", has them; Debian's kernel
+	# has the drivers, the minimal one does not).
+	case "$m_name" in
+	debian*)
+		if grep -q -w sve /proc/cpuinfo && [ "$(value "$m_name" MARK-SVE)" = 0 ]; then
+			fail "$m_name" "L1 has SVE, the guest does not"
+			return
+		fi
+		if dmesg | grep -q 'enabled with armv8_pmuv3' &&
+			[ "$(value "$m_name" MARK-PMU)" = 0 ]; then
+			fail "$m_name" "L1 has a PMUv3, the guest has no PMU driver"
+			return
+		fi
+		;;
+	esac
 	i1=$(irq_total "$(value "$m_name" MARK-TIMER1)")
 	i2=$(irq_total "$(value "$m_name" MARK-TIMER2)")
 	if [ -z "$i1" ] || [ -z "$i2" ] || [ "$i2" -le "$i1" ]; then
