@@ -23,8 +23,9 @@
 #   qemu:       qemu-system-aarch64 -M virt -accel kvm -cpu host -m 256M -nodefaults
 #               -no-user-config -nographic -serial stdio -no-reboot -kernel IMAGE
 #               -initrd INITRD -append CMDLINE
-#   qemu-lean:  the same with -cpu host,pmu=off,sve=off, i.e. the vCPU features smolvm
-#               gives (no PMU, no SVE); an extra, the target is judged against qemu.
+#   qemu-lean:  the same with -cpu host,pmu=off,sve=off (a leaner vCPU; smolvm, like
+#               plain -cpu host, gives the guest the host's PMU and SVE); an extra, the
+#               target is judged against qemu.
 # kvmtool (lkvm) would be another column, but Debian 12 has no kvmtool package. After the
 # rounds, one boot per VMM of the last kernel without `quiet` records what the guest saw
 # (CPU features, PMU, GIC: guest.txt).

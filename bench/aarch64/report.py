@@ -87,8 +87,9 @@ print(f"All VMMs run in the same L1 (Debian's arm64 cloud kernel under qemu-syst
       f"-M {conf.get('QEMU_MACHINE', 'virt')} -accel kvm -cpu host -nodefaults -no-user-config "
       f"-nographic -serial stdio -no-reboot` ({conf.get('QEMU_INFO', '?')}); smolvm: "
       f"`smolvm --timings` ({conf.get('SMOLVM_INFO', '?')}). "
-      + ("QEMU pmu=off,sve=off: the same QEMU with `-cpu host,pmu=off,sve=off`, the vCPU "
-         "features smolvm gives (an extra; the target is judged against plain `-cpu host`). "
+      + ("QEMU pmu=off,sve=off: the same QEMU with `-cpu host,pmu=off,sve=off`, a leaner "
+         "vCPU than smolvm's, which like `-cpu host` has the host's PMU and SVE (an extra; "
+         "the target is judged against plain `-cpu host`). "
          if "qemu-lean" in vmms else "")
       + f"kvmtool (lkvm): no Debian 12 "
       f"package, not measured. Times in ms from VMM process start to the marker on its "
