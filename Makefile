@@ -41,7 +41,7 @@ endif
 
 CAPSTONE_CFLAGS := $(shell pkg-config --cflags capstone 2>/dev/null)
 CFLAGS  := -std=gnu17 -Wall -Wextra -Werror -O2 -g -D_GNU_SOURCE -Isrc $(CAPSTONE_CFLAGS) \
-	   -MMD -MP -DSMOLVM_VERSION='"$(VERSION)"' $(SANFLAGS)
+	   -MMD -MP -I$(OUT)/gen $(SANFLAGS)
 LDFLAGS := $(SANFLAGS)
 # libfdt only for aarch64 (the device tree); Debian's libfdt-dev cannot be installed for two
 # architectures at once, so the x86_64 build must not need it.
@@ -76,7 +76,7 @@ SMOLVM     := $(OUT)/smolvm
 UNIT_TESTS := $(OUT)/unit-tests
 RAW_KVM_LOOP := $(OUT)/raw-kvm-loop
 
-.PHONY: all smolvm guests unit-tests test test-unit test-integration test-san test-harness \
+.PHONY: all smolvm guests unit-tests test test-unit test-integration test-san test-harness FORCE \
 	demo bench format check-format clean deps
 
 all: smolvm guests unit-tests $(if $(filter x86_64,$(ARCH)),$(RAW_KVM_LOOP)) $(CROSS_ARCH:%=cross-%)
@@ -106,6 +106,15 @@ $(OUT)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+# The version goes into a header that changes only when `git describe` does, so --version is
+# never stale and nothing else rebuilds for it.
+$(OUT)/gen/version.h: FORCE
+	@mkdir -p $(@D)
+	@echo '#define SMOLVM_VERSION "$(VERSION)"' >$@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+$(OUT)/obj/src/main.o: $(OUT)/gen/version.h
+FORCE:
 
 $(OUT)/libsmolvm.a: $(LIB_OBJS)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
