@@ -138,14 +138,24 @@ test-unit: $(UNIT_TESTS) $(CROSS_ARCH:%=cross-%)
 	$(UNIT_TESTS)
 	$(foreach a,$(CROSS_ARCH),qemu-$(a)-static build/$(a)/unit-tests)
 
+# Guests on this host's /dev/kvm: tests/integration/ on x86_64; on an arm64 host the
+# aarch64 harness's bare-metal tests, which need nothing but /dev/kvm.
+ifeq ($(ARCH),aarch64)
+integration = SMOLVM=$(1) GUESTS=build/guests/aarch64 \
+	SMOLKERNEL=build/smolkernel/aarch64/smolkernel.bin HARNESS_LIB=tests/harness/lib.sh \
+	sh tests/harness/aarch64/bare-tests.sh
+else
+integration = tests/integration/run.sh $(1)
+endif
+
 test-integration: smolvm guests
-	tests/integration/run.sh $(SMOLVM)
+	$(call integration,$(SMOLVM))
 
 # The whole suite again under ASan + UBSan (unit tests and the /dev/kvm guests).
 test-san:
 	$(MAKE) SANITIZE=1 smolvm unit-tests guests
-	build/san/unit-tests
-	tests/integration/run.sh build/san/smolvm
+	$(OUT)/san/unit-tests
+	$(call integration,$(OUT)/san/smolvm)
 
 test-harness: smolvm guests $(CROSS_ARCH:%=cross-%)
 	tests/harness/run-all.sh $(SMOLVM)
