@@ -4,12 +4,10 @@
 # bench/disk-l1.sh -- the L1 side of bench/disk.sh. Not run by hand.
 #
 # Stage 1 (no arguments): run by tests/harness/x86_64/run-l1.sh as
-# /harness/test.sh under busybox sh in L1's initramfs. Reads
-# /harness/bench.conf (WORK=host path of the work directory), mounts the host
-# root read-only over virtio-9p at /host and the work directory writable over
-# it, mounts proc/sys/debugfs/dev/tmpfs into /host and chroots there, running
-# stage 2 with the host's sh, so Debian's qemu-system-x86_64 runs in L1
-# (the same setup as bench/linux-boot-l1.sh).
+# /harness/test.sh under busybox sh in L1's initramfs: l1_chroot of
+# bench/lib-l1.sh mounts the host root and chroots into it, running stage 2
+# with the host's sh, so Debian's qemu-system-x86_64 runs in L1 (the same setup
+# as bench/linux-boot-l1.sh).
 #
 # Stage 2 (--in-chroot WORK): copies smolvm, the runner (vmmrun), the L2
 # kernel and initramfs to L1's tmpfs, creates the disk image there
@@ -30,45 +28,20 @@
 
 if [ "$1" != "--in-chroot" ]; then
 	# ---- stage 1: busybox sh in L1's initramfs ----
-	. /harness/bench.conf || exit 1
-	opts=trans=virtio,version=9p2000.L,msize=512000
-	mkdir -p /host
-	if ! mount -t 9p -o "$opts,ro,cache=loose" hostroot /host; then
-		echo "BENCH-ERROR: cannot mount the host root over 9p (virtio-pci/9p modules?)"
-		lsmod 2>/dev/null | head -n 30
-		exit 1
-	fi
-	mount -t proc proc /host/proc
-	mount -t sysfs sysfs /host/sys
-	# KVM's exit counters (per-test snapshots by vmmrun)
-	mount -t debugfs debugfs /host/sys/kernel/debug 2>/dev/null ||
-		echo "BENCH-INFO: no debugfs: no KVM exit counters"
-	mount -t devtmpfs devtmpfs /host/dev
-	mount -t tmpfs -o mode=1777 tmpfs /host/dev/shm 2>/dev/null
-	mount -t tmpfs -o mode=1777 tmpfs /host/tmp
-	mount -t tmpfs -o mode=755 tmpfs /host/run
-	mount -t tmpfs -o mode=1777 tmpfs /host/var/tmp 2>/dev/null
-	# after the tmpfs mounts, so that a WORK under /tmp is not hidden by them
-	mkdir -p "/host$WORK" 2>/dev/null
-	mount -t 9p -o "$opts" out "/host$WORK" || {
-		echo "BENCH-ERROR: cannot mount the results share at /host$WORK"
-		exit 1
-	}
-	env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
-		LANG=C TERM=dumb chroot /host /bin/sh "$WORK/disk-l1.sh" --in-chroot "$WORK"
-	rc=$?
-	sync
-	umount "/host$WORK" 2>/dev/null
-	exit $rc
+	. /harness/lib-l1.sh || exit 1
+	l1_chroot disk-l1.sh
+	exit
 fi
 
 # ---- stage 2: in the chroot (host root, read-only; /tmp is L1's tmpfs) ----
 WORK=$2
 . "$WORK/bench.conf" || exit 1
+. "$WORK/lib-l1.sh" || exit 1
 T=/tmp/bench
 IMG=$T/disk.img
 mkdir -p $T/runs "$WORK/runs" || exit 1
 cp "$WORK/smolvm" "$WORK/vmmrun" "$WORK/kernel" "$WORK/l2-initrd.cpio.gz" $T/ || exit 1
+[ ! -f "$WORK/smolvm-b" ] || cp "$WORK/smolvm-b" $T/ || exit 1
 QEMU=$(command -v qemu-system-x86_64) || {
 	echo "BENCH-ERROR: no qemu-system-x86_64 in the host root"
 	exit 1
@@ -85,14 +58,8 @@ dd if=/dev/zero of=$IMG bs=1M count="$IMG_MB" 2>/dev/null || {
 }
 
 {
-	echo "L1 kernel: $(uname -r)"
-	echo "L1 CPUs: $(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)"
-	echo "L1 MemTotal: $(awk '/MemTotal/ {print $2}' /proc/meminfo) kB"
-	echo "kvm_amd nested=$(cat /sys/module/kvm_amd/parameters/nested 2>/dev/null) npt=$(cat /sys/module/kvm_amd/parameters/npt 2>/dev/null)" \
-		"halt_poll_ns=$(cat /sys/module/kvm/parameters/halt_poll_ns 2>/dev/null)"
+	l1_facts "$QEMU"
 	echo "disk image: $IMG, $(stat -c %s $IMG) bytes, on $(df -T $T | awk 'NR == 2 {print $2}')"
-	echo "QEMU in L1: $($QEMU --version | head -n 1)"
-	echo "smolvm: $($T/smolvm --version 2>&1)"
 } >"$WORK/l1-info.txt" 2>&1
 sed 's/^/BENCH-INFO: /' "$WORK/l1-info.txt"
 
@@ -102,8 +69,8 @@ run() {
 	shift 3
 	K=$T/kernel I=$T/l2-initrd.cpio.gz base=$T/runs/$v-$r
 	case $v in
-	smolvm)
-		set -- $T/smolvm "$@" -k "$K" -i "$I" -m "$MEM" --disk "$IMG" -p "$CMDLINE $sizes" ;;
+	smolvm | smolvm-b)
+		set -- "$T/$v" "$@" -k "$K" -i "$I" -m "$MEM" --disk "$IMG" -p "$CMDLINE $sizes" ;;
 	qemu-microvm*)
 		# virtio-mmio like smolvm; QEMU's default cache mode (writeback: the host page
 		# cache, flushes are fdatasync) and aio=threads, as smolvm's plain preadv/pwritev.
@@ -130,56 +97,33 @@ run() {
 		echo "BENCH-ERROR: unknown VMM $v"
 		return ;;
 	esac
-	# shellcheck disable=SC2086 # HISTARGS is a list
-	line=$($T/vmmrun -t "$RUN_TIMEOUT" -o "$base.out" -S "$base.stats" -s DISK-BEGIN \
-		-s DISK-RESULT -s DISK-DONE $HISTARGS -- "$@" 2>"$base.err")
-	# total_us=N status=N maxrss_kb=N utime_us=N stime_us=N -> N N N N N
-	# shellcheck disable=SC2046 # split on purpose
-	set -- $(echo "$line" | sed 's/[a-z_]*=//g')
-	if [ $# -ne 5 ]; then
-		set -- -1 255 0 0 0
-		echo "vmmrun failed: $line" >>"$base.err"
-	fi
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$v" "$1" "$2" "$3" "$4" "$5" >>$T/results.tsv
-	cp "$base.out" "$base.err" "$base.stats" "$WORK/runs/" 2>/dev/null
-	cp $T/results.tsv "$WORK/results.tsv"
-	echo "BENCH-RUN round=$r vmm=$v total_ms=$(($1 / 1000)) status=$2 rss_kb=$3 cpu_ms=$((($4 + $5) / 1000))"
+	l1_run "$r" "$v" "$base" "DISK-BEGIN DISK-RESULT DISK-DONE" -- "$@"
 	sed -n 's/^[0-9.]* DISK-RESULT name=\([^ ]*\) .* mbps=\([^ ]*\) iops=\([^ ]*\) .*errors=\([0-9]*\).*/  \1: \2 MB\/s, \3 IOPS, errors \4/p' "$base.out"
-	if [ "$2" -ne 0 ] || ! grep -q 'DISK-DONE status=0' "$base.out"; then
-		echo "BENCH-FAIL round=$r vmm=$v: exit status $2 or failed tests; last output:"
-		tail -n 15 "$base.out" | sed 's/^/  | /'
-		tail -n 10 "$base.err" | sed 's/^/  ! /'
+	# shellcheck disable=SC2154 # l_status: set by l1_run
+	if [ "$l_status" -ne 0 ] || ! grep -q 'DISK-DONE status=0' "$base.out"; then
+		echo "BENCH-FAIL round=$r vmm=$v: exit status $l_status or failed tests; last output:"
+		l1_failed "$base"
 	fi
 }
 
-# HEARTBEAT=N in bench.conf: L1 prints its uptime every N seconds, so that
-# bench/disk.sh can tell a stalled L1 from a long run.
-if [ "${HEARTBEAT:-0}" -gt 0 ]; then
-	(while sleep "$HEARTBEAT"; do echo "BENCH-HEARTBEAT $(cut -d ' ' -f 1 /proc/uptime)"; done) &
-fi
-: >$T/results.tsv
+l1_heartbeat
 HISTARGS=
 SIZES="disk.seq_mb=$SEQ_MB disk.seq_passes=$SEQ_PASSES disk.rand_n=$RAND_N disk.qd=$QD"
+# The first round to run (1, or later after an L1 that stalled); before the warm-up, which
+# adds to the results.
+# shellcheck disable=SC2086 # a list
+round=$(l1_resume $VMMS)
 # Round 0, the warm-up (discarded): loads QEMU and its libraries over 9p, small tests.
 for v in $VMMS; do
 	run 0 "$v" "disk.seq_mb=16 disk.seq_passes=1 disk.rand_n=200 disk.qd=$QD"
 done
-r=1
-while [ "$r" -le "$ROUNDS" ]; do
-	# rotate the VMM order: round r starts at VMM number r mod (number of VMMs)
-	# shellcheck disable=SC2086 # a list
-	set -- $VMMS
-	i=0
-	while [ $i -lt $((r % $#)) ]; do
-		first=$1
-		shift
-		set -- "$@" "$first"
-		i=$((i + 1))
-	done
+while [ "$round" -le "$ROUNDS" ]; do
+	# shellcheck disable=SC2046,SC2086 # lists
+	set -- $(l1_order "$round" $VMMS)
 	for v in "$@"; do
-		run "$r" "$v" "$SIZES"
+		run "$round" "$v" "$SIZES"
 	done
-	r=$((r + 1))
+	round=$((round + 1))
 done
 
 # Diagnostics, not counted. KVM tracepoint histograms (tracing costs time, so
@@ -189,7 +133,9 @@ TR=/sys/kernel/debug/tracing/events/kvm
 HISTS=${KVM_HISTS:-}
 [ -n "$HISTS" ] || HISTS="kvm_exit:exit_reason.hex kvm_mmio:type,gpa.hex kvm_msr:write,ecx.hex
 kvm_userspace_exit:reason kvm_set_irq:gsi,level kvm_inj_virq:vector"
-if [ -d $TR/kvm_exit ]; then
+if [ "$HISTS" = off ]; then
+	echo "BENCH-INFO: KVM_HISTS=off: no trace runs"
+elif [ -d $TR/kvm_exit ]; then
 	HISTARGS=
 	for h in $HISTS; do
 		e=${h%%:*}

@@ -9,7 +9,8 @@
 # generic kernel, mounts the host root read-only over virtio-9p and chroots
 # into it (shared/ENVIRONMENT.md, "Running QEMU beside smolvm inside L1"), so
 # Debian's qemu-system-x86_64 and smolvm run side by side on L1's /dev/kvm
-# (bench/disk-l1.sh). Both boot the project's minimal kernel
+# (bench/disk-l1.sh; the L1 launch, the chroot and the stall watchdog are in
+# bench/lib-l1.sh, shared with bench/net.sh). Both boot the project's minimal kernel
 # (kernels/linux/build.sh --print-path; virtio-mmio and virtio-blk built in)
 # with a busybox initramfs whose /init (bench/linux/disk/l2-init.sh) tests
 # /dev/vda, all within its first SEQ_MB MiB:
@@ -43,12 +44,14 @@
 #   RUN_TIMEOUT [600] s per run, BENCH_OUT [build/bench], HEARTBEAT [30] (L1 prints a
 #   console line every N s; 0 = off, which also turns off the stall watchdog),
 #   STALL_TIMEOUT [240] (s of console silence after which L1 counts as stalled and
-#   is stopped), RETRIES [1] (new L1 sessions after one that did not finish),
-#   L1_TIMEOUT (default from ROUNDS and RUN_TIMEOUT), KVM_HISTS (trace runs),
+#   is stopped), RETRIES [3] (new L1 sessions after one that did not finish; each
+#   resumes with the first round not every VMM finished),
+#   L1_TIMEOUT (default from ROUNDS and RUN_TIMEOUT), KVM_HISTS (trace runs; off: none),
 #   VMMS ["smolvm qemu-microvm"]; extra QEMU variants for cross-checks:
 #   qemu-microvm-modern (-global virtio-mmio.force-legacy=false: QEMU 7.2's
 #   virtio-mmio is legacy by default) and qemu-microvm-tuned (modern, plus
-#   -object iothread and aio=io_uring for the disk).
+#   -object iothread and aio=io_uring for the disk); and smolvm-b, a second smolvm
+#   given as SMOLVM_B (e.g. a build from before a change), to compare in the same L1.
 #
 # Output: the markdown table on stdout and in BENCH_OUT/disk.md; raw data in
 # BENCH_OUT/disk/ (results.tsv, runs/, l1-console.log). The L1 console goes to
@@ -89,14 +92,16 @@ VMMS=${VMMS:-smolvm qemu-microvm}
 L1_SMP=${L1_SMP:-1}
 HEARTBEAT=${HEARTBEAT:-30}
 STALL_TIMEOUT=${STALL_TIMEOUT:-240}
-RETRIES=${RETRIES:-1}
+RETRIES=${RETRIES:-3}
 for v in $VMMS; do
 	case $v in
-	smolvm | qemu-microvm | qemu-microvm-modern | qemu-microvm-tuned) ;;
+	smolvm | smolvm-b | qemu-microvm | qemu-microvm-modern | qemu-microvm-tuned) ;;
 	*) echo "disk.sh: unknown VMM '$v' in VMMS" >&2; exit 2 ;;
 	esac
 done
 [[ " $VMMS " == *" smolvm "* ]] || { echo "disk.sh: VMMS must include smolvm" >&2; exit 2; }
+[ -n "${SMOLVM_B:-}" ] || [[ " $VMMS " != *" smolvm-b "* ]] ||
+	{ echo "disk.sh: VMM smolvm-b needs SMOLVM_B" >&2; exit 2; }
 for n in SEQ_MB SEQ_PASSES RAND_N QD IMG_MB RUN_TIMEOUT L1_SMP STALL_TIMEOUT; do
 	[[ ${!n} =~ ^[1-9][0-9]*$ ]] || { echo "disk.sh: $n must be a positive number" >&2; exit 2; }
 done
@@ -107,20 +112,12 @@ done
 [ "$SEQ_MB" -le "$IMG_MB" ] || { echo "disk.sh: SEQ_MB must be <= IMG_MB" >&2; exit 2; }
 [ "$QD" -le 64 ] || { echo "disk.sh: QD must be <= 64" >&2; exit 2; }
 
-log() { printf '==> %s\n' "$*" >&2; }
-die() { printf 'disk.sh: error: %s\n' "$*" >&2; exit 1; }
-
-need_tool() { # need_tool TOOL PACKAGE
-	command -v "$1" >/dev/null 2>&1 && return 0
-	log "installing $2 (for $1)"
-	apt-get install -y "$2" >&2 || die "could not install $2"
-}
-need_tool qemu-system-x86_64 qemu-system-x86
-need_tool cpio cpio
-need_tool gcc gcc
-[ -x /bin/busybox ] || need_tool busybox busybox-static
-PY=/usr/bin/python3
-[ -x $PY ] || PY=$(command -v python3) || die "python3 is needed for the statistics"
+BENCH=disk
+# shellcheck source=bench/lib-l1.sh
+. bench/lib-l1.sh
+log() { bench_log "$@"; }
+die() { bench_die "$@"; }
+bench_tools
 
 mkdir -p "$BENCH_OUT"
 WORK=$(cd "$BENCH_OUT" && pwd)/disk
@@ -140,43 +137,20 @@ fi
 rm -rf "$WORK"
 mkdir -p "$WORK"
 
-# smolvm: a private copy, so a rebuild by someone else during the run changes nothing.
-SMOLVM_SET_BY_USER=${SMOLVM:-}
-if [ -n "${SMOLVM:-}" ]; then
-	[ -x "$SMOLVM" ] || die "SMOLVM=$SMOLVM is not executable"
-else
-	log "make smolvm"
-	make -s smolvm >&2 || die "make smolvm failed"
-	SMOLVM=build/smolvm
-fi
-file -L "$SMOLVM" 2>/dev/null | grep -q 'statically linked' ||
-	log "warning: $SMOLVM is not statically linked (it runs in L1 from the host root, so it may still work)"
-cp "$SMOLVM" "$WORK/smolvm"
-SMOLVM_REV="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-dirty=$(git diff --name-only HEAD -- src 2>/dev/null | tr '\n' ' ')
-[ -z "$dirty" ] || SMOLVM_REV="$SMOLVM_REV + uncommitted changes in ${dirty% }"
-[ -z "${SMOLVM_SET_BY_USER:-}" ] || SMOLVM_REV="given as SMOLVM=$SMOLVM"
+bench_smolvm
 
 log "building randio and vmmrun"
-gcc -std=gnu17 -O2 -Wall -Wextra -Werror -static -pthread -o "$WORK/randio" bench/linux/disk/randio.c
-gcc -std=gnu17 -O2 -Wall -Wextra -Werror -static -o "$WORK/vmmrun" bench/linux/disk/vmmrun.c
+bench_static randio bench/linux/disk/randio.c -pthread
+bench_static vmmrun bench/linux/disk/vmmrun.c
 
 log "kernels"
-MINDIR=$(kernels/linux/build.sh --print-path 2>/dev/null | tail -n 1 || true)
-if [ -z "$MINDIR" ] || [ ! -f "$MINDIR/bzImage" ]; then
-	die "no minimal kernel: run kernels/linux/build.sh first (it has virtio-mmio and virtio-blk built in)"
-fi
-cp "$MINDIR/bzImage" "$WORK/kernel"
-KINFO="the project's kernels/linux build, $(sed -n 's/^kernel: //p' "$MINDIR/build-info" 2>/dev/null) (bzImage, $(stat -c %s "$MINDIR/bzImage") bytes)"
-L1KDIR=$(scripts/fetch-debian-kernel.sh --cached --flavour generic amd64 | tail -n 1)
-[ -d "$L1KDIR" ] || die "no Debian generic kernel for L1"
+bench_kernels "virtio-mmio and virtio-blk"
 
 log "L2 initramfs"
 tests/harness/mkinitramfs.sh --out "$WORK/l2-initrd.cpio.gz" --init bench/linux/disk/l2-init.sh \
 	--file "$WORK/randio:/bin/randio" >&2
 
-cp bench/disk-l1.sh "$WORK/disk-l1.sh"
-echo "$KINFO" >"$WORK/kernels.txt"
+cp bench/disk-l1.sh bench/lib-l1.sh "$WORK/"
 cat >"$WORK/bench.conf" <<EOF
 WORK='$WORK'
 VMMS='$VMMS'
@@ -194,59 +168,13 @@ L1_SMP=$L1_SMP
 KVM_HISTS='${KVM_HISTS:-}'
 HEARTBEAT=$HEARTBEAT
 SMOLVM_REV='$SMOLVM_REV'
+SMOLVM_B='${SMOLVM_B:-}'
 EOF
 
 nv=$(wc -w <<<"$VMMS")
 L1_TIMEOUT=${L1_TIMEOUT:-$((600 + (ROUNDS + 3) * nv * RUN_TIMEOUT / 2))}
 log "L1: warm-up + $ROUNDS rounds x VMMs ($VMMS), console on stderr, log $WORK/l1-console.log"
 
-# run_l1: one L1 session; sets rc (run-l1.sh's status). The watchdog: with
-# HEARTBEAT on, L1 writes a console line at least every HEARTBEAT seconds while
-# it lives; a console silent for STALL_TIMEOUT seconds means L1 has stalled
-# (seen twice in about ten sessions while this benchmark was written: L1's
-# QEMU idle at ~0% CPU and no timeout inside L1 firing), and L1's QEMU is
-# stopped through the `timeout` process run-l1.sh started it under.
-run_l1() {
-	local pid age c
-	rc=0
-	# multidevs=remap: the host root spans several file systems whose inode
-	# numbers collide (see bench/linux-boot.sh).
-	tests/harness/x86_64/run-l1.sh --script bench/disk-l1.sh \
-		--file "$WORK/bench.conf:/harness/bench.conf" \
-		--kernel-dir "$L1KDIR" --module virtio_pci --module 9pnet_virtio --module 9p \
-		--mem "$L1_MEM" --smp "$L1_SMP" --timeout "$L1_TIMEOUT" --log "$WORK/l1-console.log" \
-		--qemu-arg -virtfs --qemu-arg "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
-		--qemu-arg -virtfs --qemu-arg "local,path=$WORK,mount_tag=out,security_model=none" \
-		>&2 &
-	pid=$!
-	while [ "$HEARTBEAT" -gt 0 ] && kill -0 "$pid" 2>/dev/null; do
-		sleep 5
-		age=$(($(date +%s) - $(stat -c %Y "$WORK/l1-console.log" 2>/dev/null || date +%s)))
-		if [ "$age" -gt "$STALL_TIMEOUT" ]; then
-			log "L1 console silent for $age s: L1 stalled, stopping it"
-			for c in $(pgrep -P "$pid" -x timeout); do
-				kill -TERM "$c" 2>/dev/null || true
-			done
-			break
-		fi
-	done
-	wait "$pid" || rc=$?
-}
-
-t0=$SECONDS
-attempt=1
-while :; do
-	run_l1
-	log "L1 finished after $((SECONDS - t0)) s, status $rc"
-	grep -q BENCH-DONE "$WORK/l1-console.log" && break
-	[ "$attempt" -le "$RETRIES" ] || break
-	log "L1 did not finish the benchmark: attempt $attempt kept in $WORK/attempt$attempt, starting again"
-	mkdir -p "$WORK/attempt$attempt"
-	mv "$WORK/runs" "$WORK/l1-console.log" "$WORK/attempt$attempt/" 2>/dev/null || true
-	mv "$WORK/results.tsv" "$WORK/l1-info.txt" "$WORK/attempt$attempt/" 2>/dev/null || true
-	attempt=$((attempt + 1))
-done
-[ -s "$WORK/results.tsv" ] || die "no results from L1 (status $rc); see $WORK/l1-console.log"
-grep -q BENCH-DONE "$WORK/l1-console.log" || log "warning: L1 did not finish the benchmark (status $rc)"
-
+# shellcheck disable=SC2119 # no extra run-l1.sh arguments
+bench_l1_sessions
 render

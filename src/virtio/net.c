@@ -5,8 +5,15 @@
  * 12-byte virtio_net_hdr (IFF_VNET_HDR), so checksum and TSO offloads pass through: the
  * tap is told (TUNSETOFFLOAD) to hand us only what the driver negotiated, and every
  * received header is checked against the negotiated features again before the guest sees
- * it. No mergeable receive buffers: with the GUEST_TSO features the driver posts 64 KiB
- * buffers (5.1.6.3.1), and a frame larger than the buffer is dropped.
+ * it.
+ *
+ * Receive buffers: with mergeable buffers (VIRTIO_NET_F_MRG_RXBUF, which Linux prefers: it
+ * then posts page-sized buffers instead of allocating 64 KiB chains of pages for every
+ * frame, 5.1.6.3.1) a frame spans as many chains as it needs. The worker holds chains
+ * enough for the largest frame before it reads one, so frames go straight into the guest's
+ * buffers; when the guest is short of buffers, what does not fit waits in a bounce buffer
+ * until it posts more (the tap is not read meanwhile). Without them, each frame takes one
+ * chain, and a frame larger than it is dropped.
  *
  * Locks: the transport lock around pop/push and the header write (as blk.c); the device's
  * io_lock around the readv()/writev() that touch guest buffers, which a reset also takes,
@@ -38,6 +45,7 @@
 #define VIRTIO_NET_F_CSUM	0
 #define VIRTIO_NET_F_GUEST_CSUM 1
 #define VIRTIO_NET_F_MAC	5
+#define VIRTIO_NET_F_MRG_RXBUF	15
 #define VIRTIO_NET_F_GUEST_TSO4 7
 #define VIRTIO_NET_F_GUEST_TSO6 8
 #define VIRTIO_NET_F_HOST_TSO4	11
@@ -56,6 +64,15 @@
 #define NET_QUEUE_SIZE		    256
 #define NET_BUDGET		    64 /* frames per queue before looking at the other one */
 #define NET_MAX_IOV		    IOV_MAX
+/* The largest frame the tap hands over: 64 KiB of TCP segments offloaded (TSO), a VLAN
+ * tag, the Ethernet header. */
+#define NET_RX_FRAME_MAX 65553u
+/* With mergeable buffers, the receive chains held before a frame is read: enough room for
+ * any frame, so that frames go straight into the guest's buffers. */
+#define NET_RX_WANT (VNET_HDR_LEN + NET_RX_FRAME_MAX)
+/* What the chains held cannot take, when the guest is short of buffers, waits here. */
+#define NET_RX_BOUNCE	(68u << 10)
+#define NET_RX_MAX_BUFS (NET_MAX_IOV - 3) /* and the header, bounce and overflow iovecs */
 
 struct virtio_net_hdr {
 	uint8_t flags;
@@ -75,6 +92,15 @@ struct virtio_net_config {
 	uint16_t max_virtqueue_pairs;
 } __attribute__((packed));
 
+/* A receive chain taken from the ring (worker only): its writable buffers are
+ * rx_bufs[first, first + nbufs). */
+struct rx_slot {
+	uint16_t head;
+	unsigned first, nbufs;
+	uint32_t room; /* bytes it can take */
+	uint32_t used; /* bytes of the frame being placed in it */
+};
+
 struct virtio_net {
 	struct virtio_mmio *transport;
 	char tap[IFNAMSIZ];
@@ -89,10 +115,23 @@ struct virtio_net {
 	unsigned generation;
 	pthread_mutex_t io_lock;
 	/* Worker-only. */
-	struct virtq_chain rx_chain, tx_chain;
-	bool rx_held; /* rx_chain was popped (in generation rx_gen) and not yet used */
-	unsigned rx_gen;
+	struct virtq_chain rx_chain, tx_chain; /* the chain being popped or sent */
 	bool tap_gone;
+	/* Receive chains taken from the ring and not yet used, in ring order, all of
+	 * generation rx_gen, and their writable buffers. */
+	struct rx_slot rx_slots[NET_QUEUE_SIZE];
+	struct iovec rx_bufs[NET_RX_MAX_BUFS];
+	unsigned rx_nslots, rx_nbufs, rx_gen;
+	uint32_t rx_room;  /* bytes in the chains held */
+	bool rx_mergeable; /* VIRTIO_NET_F_MRG_RXBUF negotiated */
+	/* A frame larger than the chains held when it was read (mergeable buffers only): the
+	 * first rx_pend_slots chains hold its start, the rest (rx_pend_len bytes at
+	 * rx_pend_off) waits in rx_bounce for more. */
+	bool rx_pending;
+	struct virtio_net_hdr rx_pend_hdr;
+	unsigned rx_pend_slots;
+	uint32_t rx_pend_off, rx_pend_len;
+	uint8_t *rx_bounce; /* NET_RX_BOUNCE bytes */
 	/* Counts for --log-level debug. */
 	uint64_t rx_frames, tx_frames, rx_gso, tx_gso, rx_dropped, tx_dropped;
 	struct iovec iov[NET_MAX_IOV];
@@ -215,69 +254,236 @@ static bool rx_header_acceptable(struct virtio_net *n, struct virtio_net_hdr *h)
 	    !(gso == VIRTIO_NET_HDR_GSO_TCPV6 &&
 	      virtio_mmio_has_feature(t, VIRTIO_NET_F_GUEST_TSO6)))
 		return false;
-	h->num_buffers = htole16(1);
 	return true;
 }
 
 enum rx_result {
 	RX_EMPTY,     /* nothing in the tap */
-	RX_DELIVERED, /* one frame in the guest's buffer */
-	RX_DROPPED,   /* one frame read and dropped; the chain is still held */
-	RX_STALE,     /* the chain belonged to the driver before a reset: forgotten */
-	RX_RETURNED,  /* the chain was unusable and went back to the guest empty */
+	RX_DELIVERED, /* one frame in the guest's buffers */
+	RX_DROPPED,   /* one frame read and dropped; the chains are still held */
+	RX_STALE,     /* the chains belonged to the driver before a reset (rx_take forgets) */
+	RX_RETURNED,  /* a chain was unusable and went back to the guest empty */
+	RX_STARVED,   /* a frame waits for more receive buffers */
 };
 
-/* Reads one frame from the tap into the held receive chain. */
-static enum rx_result receive(struct virtio_net *n)
+/* Forgets every receive chain held and the frame waiting for more (worker only): after a
+ * reset they belong to a driver that is gone. */
+static void rx_forget(struct virtio_net *n)
+{
+	n->rx_nslots = n->rx_nbufs = 0;
+	n->rx_room = 0;
+	n->rx_pending = false;
+}
+
+/* Holds the chain just popped into n->rx_chain: its writable buffers join rx_bufs, as many
+ * as fit (a chain of more buffers than that is legal but absurd; it just offers less room). */
+static void rx_hold(struct virtio_net *n)
+{
+	const struct virtq_chain *c = &n->rx_chain;
+	struct rx_slot *s = &n->rx_slots[n->rx_nslots++];
+
+	*s = (struct rx_slot){.head = c->head, .first = n->rx_nbufs};
+	for (unsigned i = 0; i < c->nbufs && n->rx_nbufs < NET_RX_MAX_BUFS; i++) {
+		if (!c->bufs[i].device_writes)
+			continue;
+		n->rx_bufs[n->rx_nbufs++] = (struct iovec){c->bufs[i].addr, c->bufs[i].len};
+		s->nbufs++;
+		s->room += c->bufs[i].len;
+	}
+	n->rx_room += s->room;
+}
+
+/* Takes receive chains from the ring until those held offer @want bytes (mergeable
+ * buffers) or one is held (not): a frame read from the tap must fit, and its size is known
+ * only once it is read. Returns false if none is held after all. */
+static bool rx_take(struct virtio_net *n, uint32_t want)
 {
 	struct virtio_mmio *t = n->transport;
-	const struct virtq_chain *c = &n->rx_chain;
-	struct virtio_net_hdr hdr;
-	uint8_t overflow;
-	struct iovec *iov = n->iov; /* (a local: GCC 12 -fsanitize misreads n->iov) */
-	uint32_t skip = VNET_HDR_LEN, room = 0;
-	int niov = 1;
-	ssize_t got;
 	struct virtq *q;
-	bool ok;
 
-	if (c->in_len < VNET_HDR_LEN) {
-		pr_guest_err("virtio-net: %u-byte receive buffer, shorter than its header",
-			     c->in_len);
-		virtio_mmio_lock(t);
-		q = virtio_mmio_queue(t, NET_RXQ);
-		if (q && n->rx_gen == n->generation)
-			virtq_push(q, c->head, 0);
-		virtio_mmio_unlock(t);
-		n->rx_dropped++;
-		return RX_RETURNED;
+	virtio_mmio_lock(t);
+	if (n->rx_gen != n->generation) {
+		rx_forget(n);
+		n->rx_gen = n->generation;
 	}
-	/* The header lands in @hdr, to be checked before the guest sees it; the frame goes
-	 * straight into the guest's buffers after the header's place. */
-	iov[0] = (struct iovec){&hdr, sizeof(hdr)};
-	for (unsigned i = 0; i < c->nbufs && niov < NET_MAX_IOV - 1; i++) {
-		const struct virtq_buf *b = &c->bufs[i];
+	n->rx_mergeable = virtio_mmio_has_feature(t, VIRTIO_NET_F_MRG_RXBUF);
+	q = virtio_mmio_queue(t, NET_RXQ);
+	if (!q) /* not live: only a reset brings it back, and it takes back every chain */
+		rx_forget(n);
+	while (q && n->rx_nslots < (n->rx_mergeable ? NET_QUEUE_SIZE : 1u) && n->rx_room < want &&
+	       n->rx_nbufs < NET_RX_MAX_BUFS) {
+		int r = virtq_pop(q, &n->rx_chain);
 
-		if (!b->device_writes)
-			continue;
-		if (skip >= b->len) {
-			skip -= b->len;
+		if (r < 0)
+			virtio_mmio_needs_reset(t, "malformed receive queue");
+		if (r <= 0)
+			break;
+		rx_hold(n);
+	}
+	virtio_mmio_unlock(t);
+	return n->rx_nslots > 0;
+}
+
+/* Drops the first @count held chains (used or returned). */
+static void rx_release(struct virtio_net *n, unsigned count)
+{
+	unsigned nbufs = 0;
+
+	for (unsigned i = 0; i < count; i++) {
+		nbufs += n->rx_slots[i].nbufs;
+		n->rx_room -= n->rx_slots[i].room;
+	}
+	n->rx_nslots -= count;
+	n->rx_nbufs -= nbufs;
+	memmove(n->rx_slots, n->rx_slots + count, n->rx_nslots * sizeof(n->rx_slots[0]));
+	memmove(n->rx_bufs, n->rx_bufs + nbufs, n->rx_nbufs * sizeof(n->rx_bufs[0]));
+	for (unsigned i = 0; i < n->rx_nslots; i++)
+		n->rx_slots[i].first -= nbufs;
+}
+
+/* Copies @len bytes from @src into held chain @s at @offset; returns bytes copied. */
+static uint32_t rx_slot_write(struct virtio_net *n, const struct rx_slot *s, uint32_t offset,
+			      const void *src, uint32_t len)
+{
+	uint32_t done = 0;
+
+	for (unsigned i = 0; i < s->nbufs && done < len; i++) {
+		const struct iovec *b = &n->rx_bufs[s->first + i];
+		uint32_t take;
+
+		if (offset >= b->iov_len) {
+			offset -= (uint32_t)b->iov_len;
 			continue;
 		}
-		iov[niov++] = (struct iovec){b->addr + skip, b->len - skip};
-		room += b->len - skip;
+		take = MIN((uint32_t)b->iov_len - offset, len - done);
+		memcpy((uint8_t *)b->iov_base + offset, (const uint8_t *)src + done, take);
+		done += take;
+		offset = 0;
+	}
+	return done;
+}
+
+/* Hands the frame in the first @count held chains (their .used bytes) to the guest, header
+ * @hdr first; RX_DROPPED if the header is one the driver did not ask for (the chains stay
+ * held), RX_STALE if a reset came first. */
+static enum rx_result rx_deliver(struct virtio_net *n, struct virtio_net_hdr *hdr, unsigned count)
+{
+	struct virtio_mmio *t = n->transport;
+	struct virtq *q;
+
+	virtio_mmio_lock(t);
+	q = virtio_mmio_queue(t, NET_RXQ);
+	if (!q || n->rx_gen != n->generation) {
+		virtio_mmio_unlock(t);
+		return RX_STALE;
+	}
+	if (!rx_header_acceptable(n, hdr)) {
+		virtio_mmio_unlock(t);
+		n->rx_dropped++;
+		return RX_DROPPED;
+	}
+	hdr->num_buffers = htole16((uint16_t)count);
+	rx_slot_write(n, &n->rx_slots[0], 0, hdr, sizeof(*hdr));
+	for (unsigned i = 0; i < count; i++)
+		virtq_push(q, n->rx_slots[i].head, n->rx_slots[i].used);
+	virtio_mmio_unlock(t);
+	rx_release(n, count);
+	n->rx_frames++;
+	n->rx_gso += hdr->gso_type != VIRTIO_NET_HDR_GSO_NONE;
+	return RX_DELIVERED;
+}
+
+/* The first held chain has no room for a header: back to the guest, empty. */
+static enum rx_result rx_return_first(struct virtio_net *n)
+{
+	struct virtio_mmio *t = n->transport;
+	struct virtq *q;
+
+	pr_guest_err("virtio-net: %u-byte receive buffer, shorter than its header",
+		     n->rx_slots[0].room);
+	virtio_mmio_lock(t);
+	q = virtio_mmio_queue(t, NET_RXQ);
+	if (q && n->rx_gen == n->generation)
+		virtq_push(q, n->rx_slots[0].head, 0);
+	virtio_mmio_unlock(t);
+	rx_release(n, 1);
+	n->rx_dropped++;
+	return RX_RETURNED;
+}
+
+/* The iovecs for the next frame: the header into @hdr (checked before the guest sees it),
+ * the frame straight into the held chains' buffers after the header's place (only the
+ * first chain without mergeable buffers), then the bounce buffer (mergeable: for what the
+ * chains held cannot take) and one byte: a frame that reaches it did not fit. (The tap
+ * truncates silently; some kernels return the full length, some the length copied.) */
+static int rx_iov(struct virtio_net *n, struct virtio_net_hdr *hdr, uint8_t *overflow)
+{
+	struct iovec *iov = n->iov; /* (a local: GCC 12 -fsanitize misreads n->iov) */
+	unsigned nbufs = n->rx_mergeable ? n->rx_nbufs : n->rx_slots[0].nbufs;
+	uint32_t skip = VNET_HDR_LEN;
+	int niov = 0;
+
+	iov[niov++] = (struct iovec){hdr, sizeof(*hdr)};
+	for (unsigned i = 0; i < nbufs; i++) {
+		const struct iovec *b = &n->rx_bufs[i];
+
+		if (skip >= b->iov_len) {
+			skip -= (uint32_t)b->iov_len;
+			continue;
+		}
+		iov[niov++] = (struct iovec){(uint8_t *)b->iov_base + skip, b->iov_len - skip};
 		skip = 0;
 	}
-	/* One byte past the guest's buffers: a frame that reaches it did not fit. (The tap
-	 * truncates silently; some kernels return the full length, some the length copied.) */
-	iov[niov++] = (struct iovec){&overflow, 1};
+	if (n->rx_mergeable)
+		iov[niov++] = (struct iovec){n->rx_bounce, NET_RX_BOUNCE};
+	iov[niov++] = (struct iovec){overflow, 1};
+	return niov;
+}
+
+/* Spreads a frame of @got bytes (header included) over the held chains' .used; returns how
+ * many chains it takes, and leaves what they cannot take in the bounce buffer as the
+ * frame waiting for more (mergeable buffers only). */
+static unsigned rx_place(struct virtio_net *n, const struct virtio_net_hdr *hdr, uint32_t got)
+{
+	uint32_t left = got;
+	unsigned count = 0;
+
+	for (; count < n->rx_nslots && left; count++) {
+		struct rx_slot *s = &n->rx_slots[count];
+
+		s->used = MIN(s->room, left);
+		left -= s->used;
+	}
+	if (left) {
+		n->rx_pending = true;
+		n->rx_pend_hdr = *hdr;
+		n->rx_pend_slots = count;
+		n->rx_pend_off = 0;
+		n->rx_pend_len = left;
+	}
+	return count;
+}
+
+/* Reads one frame from the tap into the held receive chains. */
+static enum rx_result receive(struct virtio_net *n)
+{
+	struct virtio_net_hdr hdr;
+	uint8_t overflow;
+	uint32_t room = n->rx_mergeable ? n->rx_room + NET_RX_BOUNCE : n->rx_slots[0].room;
+	unsigned count;
+	ssize_t got;
+	int niov;
+
+	if (n->rx_slots[0].room < VNET_HDR_LEN)
+		return rx_return_first(n);
+	niov = rx_iov(n, &hdr, &overflow);
 	pthread_mutex_lock(&n->io_lock);
 	if (n->rx_gen != n->generation) {
 		pthread_mutex_unlock(&n->io_lock);
 		return RX_STALE;
 	}
 	do
-		got = readv(n->tap_fd, iov, niov);
+		got = readv(n->tap_fd, n->iov, niov);
 	while (got < 0 && errno == EINTR);
 	pthread_mutex_unlock(&n->io_lock);
 	if (got < 0) {
@@ -290,31 +496,51 @@ static enum rx_result receive(struct virtio_net *n)
 		n->rx_dropped++;
 		return err == EINVAL ? RX_DROPPED : RX_EMPTY;
 	}
-	if ((size_t)got < sizeof(hdr) || (size_t)got - sizeof(hdr) > room) {
-		pr_debug("virtio-net: dropped a frame larger than the %u-byte receive buffer",
+	if ((size_t)got < sizeof(hdr) || (size_t)got > room) {
+		pr_debug("virtio-net: dropped a frame larger than the %u bytes of receive buffers",
 			 room);
 		n->rx_dropped++;
 		return RX_DROPPED;
 	}
-	virtio_mmio_lock(t);
-	q = virtio_mmio_queue(t, NET_RXQ);
-	if (!q || n->rx_gen != n->generation) {
-		virtio_mmio_unlock(t);
+	count = rx_place(n, &hdr, (uint32_t)got);
+	return n->rx_pending ? RX_STARVED : rx_deliver(n, &hdr, count);
+}
+
+/* Moves the rest of the waiting frame from the bounce buffer into the chains taken since
+ * it was read; delivers it once it is all in. */
+static enum rx_result rx_continue(struct virtio_net *n)
+{
+	unsigned i = n->rx_pend_slots;
+
+	rx_take(n, n->rx_room + n->rx_pend_len);
+	if (!n->rx_pending) /* a reset: rx_take forgot it */
+		return RX_STALE;
+	pthread_mutex_lock(&n->io_lock);
+	if (n->rx_gen != n->generation) {
+		pthread_mutex_unlock(&n->io_lock);
 		return RX_STALE;
 	}
-	ok = rx_header_acceptable(n, &hdr);
-	if (ok) {
-		virtq_chain_write(c, 0, &hdr, sizeof(hdr));
-		virtq_push(q, c->head, (uint32_t)got);
+	for (; i < n->rx_nslots && n->rx_pend_len; i++) {
+		struct rx_slot *s = &n->rx_slots[i];
+
+		s->used = rx_slot_write(n, s, 0, n->rx_bounce + n->rx_pend_off,
+					MIN(s->room, n->rx_pend_len));
+		n->rx_pend_off += s->used;
+		n->rx_pend_len -= s->used;
 	}
-	virtio_mmio_unlock(t);
-	if (!ok) {
+	pthread_mutex_unlock(&n->io_lock);
+	n->rx_pend_slots = i;
+	n->rx_pending = n->rx_pend_len != 0;
+	if (!n->rx_pending)
+		return rx_deliver(n, &n->rx_pend_hdr, i);
+	/* The guest's chains are too many and too small to ever take it. */
+	if (n->rx_nslots == NET_QUEUE_SIZE || n->rx_nbufs == NET_RX_MAX_BUFS) {
+		pr_debug("virtio-net: dropped a frame larger than the receive buffers can hold");
+		n->rx_pending = false;
 		n->rx_dropped++;
 		return RX_DROPPED;
 	}
-	n->rx_frames++;
-	n->rx_gso += hdr.gso_type != VIRTIO_NET_HDR_GSO_NONE;
-	return RX_DELIVERED;
+	return RX_STARVED;
 }
 
 /* Moves up to NET_BUDGET frames from the tap to the guest. Returns true if more may be
@@ -329,28 +555,17 @@ static bool process_rx(struct virtio_net *n, bool *starved)
 	for (tries = 0; tries < 2 * NET_BUDGET; tries++) {
 		enum rx_result res;
 
-		if (!n->rx_held) {
-			struct virtq *q;
-			int r;
-
-			virtio_mmio_lock(t);
-			q = virtio_mmio_queue(t, NET_RXQ);
-			r = q ? virtq_pop(q, &n->rx_chain) : 0;
-			if (r < 0)
-				virtio_mmio_needs_reset(t, "malformed receive queue");
-			n->rx_gen = n->generation;
-			virtio_mmio_unlock(t);
-			if (r <= 0) {
-				*starved = true;
-				break;
-			}
-			n->rx_held = true;
+		if (n->rx_pending) {
+			res = rx_continue(n);
+		} else if (!rx_take(n, NET_RX_WANT)) {
+			res = RX_STARVED;
+		} else {
+			res = receive(n);
 		}
-		res = receive(n);
-		if (res == RX_EMPTY)
+		if (res == RX_STARVED)
+			*starved = true;
+		if (res == RX_EMPTY || res == RX_STARVED)
 			break;
-		if (res != RX_DROPPED)
-			n->rx_held = false;
 		if ((res == RX_DELIVERED || res == RX_RETURNED) && ++delivered == NET_BUDGET) {
 			more = true;
 			break;
@@ -495,6 +710,7 @@ static void net_destroy(void *priv)
 	if (n->stop_fd >= 0)
 		close(n->stop_fd);
 	pthread_mutex_destroy(&n->io_lock);
+	free(n->rx_bounce);
 	free(n);
 }
 
@@ -567,9 +783,10 @@ static void generate_mac(const char *tap, uint8_t mac[6])
 int virtio_net_add(struct vm *vm, const char *tap, const uint8_t *mac)
 {
 	uint64_t features = (1ull << VIRTIO_NET_F_MAC) | (1ull << VIRTIO_NET_F_STATUS) |
-			    (1ull << VIRTIO_NET_F_CSUM) | (1ull << VIRTIO_NET_F_GUEST_CSUM) |
-			    (1ull << VIRTIO_NET_F_GUEST_TSO4) | (1ull << VIRTIO_NET_F_GUEST_TSO6) |
-			    (1ull << VIRTIO_NET_F_HOST_TSO4) | (1ull << VIRTIO_NET_F_HOST_TSO6);
+			    (1ull << VIRTIO_NET_F_MRG_RXBUF) | (1ull << VIRTIO_NET_F_CSUM) |
+			    (1ull << VIRTIO_NET_F_GUEST_CSUM) | (1ull << VIRTIO_NET_F_GUEST_TSO4) |
+			    (1ull << VIRTIO_NET_F_GUEST_TSO6) | (1ull << VIRTIO_NET_F_HOST_TSO4) |
+			    (1ull << VIRTIO_NET_F_HOST_TSO6);
 	struct virtio_net *n;
 	bool input_error = false;
 	int err;
@@ -588,8 +805,9 @@ int virtio_net_add(struct vm *vm, const char *tap, const uint8_t *mac)
 	pthread_mutex_init(&n->io_lock, NULL);
 	memcpy(n->tap, tap, strlen(tap) + 1);
 	n->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (n->stop_fd < 0) {
-		err = -errno;
+	n->rx_bounce = malloc(NET_RX_BOUNCE);
+	if (n->stop_fd < 0 || !n->rx_bounce) {
+		err = n->stop_fd < 0 ? -errno : -ENOMEM;
 		net_destroy(n);
 		return err;
 	}

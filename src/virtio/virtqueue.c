@@ -301,6 +301,17 @@ int virtq_pop(struct virtq *q, struct virtq_chain *chain)
 	return 1;
 }
 
+bool virtq_has_avail(struct virtq *q)
+{
+	struct virtq_avail *avail;
+
+	if (!q->ready || q->broken)
+		return false;
+	avail = ring_avail(q);
+	/* (A ring that left RAM is reported by the next virtq_pop.) */
+	return avail && le16toh(__atomic_load_n(&avail->idx, __ATOMIC_ACQUIRE)) != q->last_avail;
+}
+
 void virtq_push(struct virtq *q, uint16_t head, uint32_t written)
 {
 	struct virtq_used *used;

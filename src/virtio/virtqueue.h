@@ -65,6 +65,11 @@ void virtq_reset(struct virtq *q);
  * empty ring re-arms notifications (avail_event) under EVENT_IDX. */
 int __must_check virtq_pop(struct virtq *q, struct virtq_chain *chain);
 
+/* Whether the driver has made chains available that virtq_pop() has not taken. Unlike an
+ * empty virtq_pop(), it leaves notifications (avail_event) alone: a device can ask "any
+ * more?" before deciding to interrupt, and arm notifications after. */
+bool virtq_has_avail(struct virtq *q);
+
 /* Returns a chain to the guest with @written bytes written into its writable buffers.
  * Ignored on a queue that is not ready or broken. */
 void virtq_push(struct virtq *q, uint16_t head, uint32_t written);

@@ -671,6 +671,43 @@ TEST(virtio_blk_many_requests)
 	fx_fini(&fx);
 }
 
+/* A burst of requests published together completes with one interrupt, raised after the
+ * last of them: when the guest sees it, every completion is in the used ring. They are
+ * served in ring order: a write, a FLUSH and reads of the same sector in one burst read back
+ * what was written. */
+TEST(virtio_blk_burst_one_interrupt)
+{
+	struct blk_fx fx;
+	uint64_t end;
+	uint32_t isr;
+	uint8_t buf[512];
+
+	ASSERT_TRUE(fx_init(&fx, false));
+	ASSERT_TRUE(fx_start(&fx));
+	memset(vdrv_ptr(&fx.d, DATA_GPA, 512), 0x77, 512);
+	submit(&fx, 0, BLK_T_OUT, 5, DATA_GPA, 512, 1);
+	submit(&fx, 1, BLK_T_FLUSH, 0, 0, 0, 1);
+	for (unsigned n = 2; n < 12; n++)
+		submit(&fx, n, BLK_T_IN, 5, DATA_GPA + 0x1000ull * n, 512, 1);
+	vdrv_notify(&fx.d);
+	end = vdrv_now_ms() + WAIT_MS;
+	while (!(isr = vdrv_read32(&fx.d, VREG_INTERRUPT_STATUS)) && vdrv_now_ms() < end)
+		vdrv_sleep_us(20);
+	ASSERT_EQ(isr, VIRTIO_INT_USED);
+	ASSERT_EQ(vdrv_used_idx(&fx.d), 12);
+	for (unsigned i = 0; i < 12; i++) {
+		ASSERT_EQ(vdrv_used_id(&fx.d, (uint16_t)i), 4 * i);
+		ASSERT_EQ(status_byte(&fx, i), BLK_S_OK);
+		if (i >= 2)
+			ASSERT_TRUE(all_bytes(vdrv_ptr(&fx.d, DATA_GPA + 0x1000ull * i, 512), 0x77,
+					      512));
+	}
+	ASSERT_EQ(pread(fx.fd, buf, sizeof(buf), 5 * 512), (ssize_t)sizeof(buf));
+	ASSERT_TRUE(all_bytes(buf, 0x77, sizeof(buf)));
+	ASSERT_TRUE(image_intact(&fx, 5 * 512, 512));
+	fx_fini(&fx);
+}
+
 TEST(virtio_blk_two_disks)
 {
 	char path2[] = TMPL;

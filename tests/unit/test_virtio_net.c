@@ -39,6 +39,7 @@
 #define F_STATUS     (1ull << 16)
 #define F_GUEST_CSUM (1ull << 1)
 #define F_GUEST_TSO4 (1ull << 7)
+#define F_MRG_RXBUF  (1ull << 15)
 
 struct net_fx {
 	struct vm *vm;
@@ -217,6 +218,78 @@ static void check_rx(struct net_fx *fx, uint16_t pos, unsigned n, uint32_t len, 
 		test_fail(__FILE__, __LINE__, "used entry %u: frame data differs", pos);
 }
 
+/* Checks a frame of @len bytes made with @seed in used entries @pos.. of the receive queue,
+ * in mergeable buffers of @size bytes: descriptors @first.. in order, as many as it needs,
+ * the first one's header saying how many. */
+static void check_rx_merged(struct net_fx *fx, uint16_t pos, unsigned first, uint32_t size,
+			    uint32_t len, uint8_t seed)
+{
+	uint8_t want[2048], got[2048 + 12];
+	uint32_t total = 12 + len, nbuf = (total + size - 1) / size, off = 0;
+
+	fill_frame(want, len, seed);
+	for (uint32_t i = 0; i < nbuf; i++) {
+		uint32_t take = MIN(size, total - off);
+
+		ASSERT_EQ(vdrv_used_id(&fx->rx, (uint16_t)(pos + i)), first + i);
+		ASSERT_EQ(vdrv_used_len(&fx->rx, (uint16_t)(pos + i)), take);
+		memcpy(got + off, vdrv_ptr(&fx->rx, RX_BUF + 0x10000ull * (first + i), take), take);
+		off += take;
+	}
+	ASSERT_EQ(got[10] | got[11] << 8, nbuf); /* num_buffers */
+	if (memcmp(got + 12, want, len))
+		test_fail(__FILE__, __LINE__, "used entry %u: frame data differs", pos);
+}
+
+/* Mergeable receive buffers: a frame spans as many buffers as it needs; one larger than
+ * the buffers posted waits for more, and is forgotten by a reset. */
+TEST(virtio_net_mergeable_rx)
+{
+	struct net_fx fx;
+	uint8_t *old;
+
+	if (!enter_netns())
+		return;
+	if (!fx_init(&fx, NULL) || !fx_start(&fx, F_VERSION_1 | F_MRG_RXBUF)) {
+		test_fail(__FILE__, __LINE__, "fixture");
+		free(fx_fini(&fx));
+		return;
+	}
+	for (unsigned i = 0; i < 10; i++)
+		post_rx(&fx, i, 256);
+	vdrv_notify(&fx.rx);
+	ASSERT_TRUE(host_send(&fx, 60, 1));   /* one buffer */
+	ASSERT_TRUE(host_send(&fx, 1514, 2)); /* six: 5 x 256 + 246 */
+	ASSERT_EQ(vdrv_wait_used(&fx.rx, 7, WAIT_MS), 7);
+	check_rx_merged(&fx, 0, 0, 256, 60, 1);
+	check_rx_merged(&fx, 1, 1, 256, 1514, 2);
+	/* 1012 bytes for the three buffers left: the frame waits for a fourth. */
+	ASSERT_TRUE(host_send(&fx, 1000, 3));
+	vdrv_sleep_us(100000);
+	ASSERT_EQ(vdrv_used_idx(&fx.rx), 7);
+	post_rx(&fx, 10, 256);
+	post_rx(&fx, 11, 256);
+	vdrv_notify(&fx.rx);
+	ASSERT_EQ(vdrv_wait_used(&fx.rx, 11, WAIT_MS), 11);
+	check_rx_merged(&fx, 7, 7, 256, 1000, 3);
+
+	/* A frame waiting for buffers when the driver resets the device: forgotten. */
+	ASSERT_TRUE(host_send(&fx, 1000, 4));
+	vdrv_sleep_us(100000);
+	ASSERT_EQ(vdrv_used_idx(&fx.rx), 11);
+	vdrv_write32(&fx.rx, VREG_STATUS, 0);
+	ASSERT_TRUE(fx_start(&fx, F_VERSION_1 | F_MRG_RXBUF));
+	post_rx(&fx, 5, 2048);
+	vdrv_notify(&fx.rx);
+	vdrv_sleep_us(50000);
+	old = vdrv_ptr(&fx.rx, RX_BUF + 0x10000ull * 5, 16);
+	ASSERT_EQ(old[0], 0xee);
+	ASSERT_TRUE(host_send(&fx, 100, 5));
+	ASSERT_EQ(vdrv_wait_used(&fx.rx, 1, WAIT_MS), 1);
+	check_rx_merged(&fx, 0, 5, 2048, 100, 5);
+	free(fx_fini(&fx));
+}
+
 TEST(virtio_net_features_and_config)
 {
 	static const uint8_t mac[6] = {0x02, 0x11, 0x22, 0x33, 0x44, 0x55};
@@ -230,7 +303,7 @@ TEST(virtio_net_features_and_config)
 		f = vdrv_device_features(&fx.rx);
 		ASSERT_TRUE(f & F_MAC);
 		ASSERT_TRUE(f & F_STATUS);
-		ASSERT_TRUE(!(f & (1ull << 15))); /* no MRG_RXBUF */
+		ASSERT_TRUE(f & F_MRG_RXBUF);
 		for (unsigned i = 0; i < 6; i++)
 			ASSERT_EQ(vdrv_read(&fx.rx, VREG_CONFIG + i, 1), mac[i]);
 		ASSERT_EQ(vdrv_read(&fx.rx, VREG_CONFIG + 6, 2), 1); /* LINK_UP */

@@ -1061,6 +1061,37 @@ TEST(virtq_avail_event)
 	drv_fini(&d);
 }
 
+/* "Any more?" without arming notifications, with or without EVENT_IDX. */
+TEST(virtq_has_avail)
+{
+	struct virtq_chain c;
+	struct drv d;
+
+	for (int ev = 0; ev < 2; ev++) {
+		drv_init(&d, 8, ev, false);
+		put16(&d, USED_GPA + 4 + 8 * 8, 0xbeef);
+		ASSERT_TRUE(!virtq_has_avail(&d.q));
+		desc(&d, 0, DATA_GPA, 8, 0, 0);
+		desc(&d, 1, DATA_GPA, 8, 0, 0);
+		publish(&d, 0);
+		publish(&d, 1);
+		ASSERT_TRUE(virtq_has_avail(&d.q));
+		ASSERT_EQ(virtq_pop(&d.q, &c), 1);
+		ASSERT_TRUE(virtq_has_avail(&d.q));
+		ASSERT_EQ(virtq_pop(&d.q, &c), 1);
+		ASSERT_TRUE(!virtq_has_avail(&d.q));
+		ASSERT_EQ(avail_event(&d), 0xbeef); /* asking does not arm notifications */
+		/* Not ready, or broken: nothing. */
+		publish(&d, 0);
+		d.q.ready = false;
+		ASSERT_TRUE(!virtq_has_avail(&d.q));
+		d.q.ready = true;
+		d.q.broken = true;
+		ASSERT_TRUE(!virtq_has_avail(&d.q));
+		drv_fini(&d);
+	}
+}
+
 TEST(virtq_chain_copy)
 {
 	struct virtq_chain c;

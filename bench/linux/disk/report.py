@@ -11,6 +11,7 @@ DISK-INFO / DISK-BEGIN / DISK-RESULT / DISK-DONE lines from the guest's /init; .
 L1 snapshots (KVM debugfs totals, /proc/stat, the VMM's threads) taken at each DISK-BEGIN and
 DISK-RESULT line.
 """
+import glob
 import re
 import shlex
 import statistics as st
@@ -23,7 +24,7 @@ for line in open(f"{work}/bench.conf"):
         k, v = line.rstrip("\n").split("=", 1)
         conf[k] = " ".join(shlex.split(v))
 vmms = conf["VMMS"].split()
-LABEL = {"smolvm": "smolvm", "qemu-microvm": "QEMU `-M microvm`",
+LABEL = {"smolvm": "smolvm", "smolvm-b": "smolvm-b", "qemu-microvm": "QEMU `-M microvm`",
          "qemu-microvm-modern": "QEMU microvm, modern virtio-mmio",
          "qemu-microvm-tuned": "QEMU microvm, modern + iothread + io_uring"}
 qemus = [v for v in vmms if v != "smolvm"]
@@ -213,6 +214,9 @@ extras = {"qemu-microvm-modern": "`-global virtio-mmio.force-legacy=false`",
 for v in qemus:
     if v in extras:
         print(f"Extra variant, not the reference: {LABEL[v]} = the reference command plus {extras[v]}.\n")
+if "smolvm-b" in vmms:
+    print(f"smolvm-b: a second smolvm in the same runs, `{conf.get('SMOLVM_B', '?')}`, to compare "
+          f"with (smolvm/smolvm-b > 1.0x: smolvm is faster).\n")
 
 cell = lambda xs: "-" if not xs else f"{fmt(med(xs), 1)} ({fmt(min(xs), 1)}-{fmt(max(xs), 1)})"
 print("| test | unit | " + " | ".join(LABEL.get(v, v) for v in vmms) + " | "
@@ -240,6 +244,12 @@ for test, unit, what in TESTS:
     print(f"- {test}: {what}")
 if fails:
     print("\nFailed runs (not counted): " + "; ".join(fails))
+stalls = sorted(glob.glob(f"{work}/attempt*"))
+if stalls:
+    print(f"\nL1 stalled {len(stalls)} time(s) (no console output for minutes, the nested "
+          f"harness's known flakiness); each time a new L1 resumed with the first round not "
+          f"every VMM had finished, keeping the finished rounds (stalled consoles: "
+          f"{work}/attempt*/l1-console.log).")
 
 # ---- diagnostics ------------------------------------------------------------------------
 print("\n### Where the time goes (L1 counters per guest I/O call, medians over the runs)\n")
