@@ -15,6 +15,7 @@
 #   ping     busybox ping -c PING_N -i 0.2: round-trip time (median, mean)
 #   tcp-rr   1-byte request / 1-byte response over one TCP connection, RR_N times
 #   tcp-tx   NET_MB MiB over TCP, guest -> L1 (virtio-net transmit)
+#   tcp-tx-1k  NET_MB / 8 MiB the same way in 1 KiB writes (small segments, as busybox nc)
 #   tcp-rx   NET_MB MiB over TCP, L1 -> guest (virtio-net receive)
 # TCP tests are timed by both ends; the report uses L1's clock (the same for every VMM).
 #

@@ -15,6 +15,7 @@
 #   ping     busybox ping -c ping_n -i 0.2 host: round-trip time, median and mean
 #   tcp-rr   netio -m rr: 1-byte request / 1-byte response over TCP, rr_n times
 #   tcp-tx   netio -m tx: mb MiB guest -> L1 (virtio-net transmit)
+#   tcp-tx-1k  the same with 1 KiB writes (like busybox nc), mb / 8 MiB
 #   tcp-rx   netio -m rx: mb MiB L1 -> guest (virtio-net receive)
 # Output: NET-INFO lines (device facts), NET-BEGIN NAME before and NET-RESULT ... after each
 # test, NET-DONE status=N at the end.
@@ -94,6 +95,7 @@ t() { # t NAME ARGS...: one netio test
 }
 t tcp-rr -m rr -n "$rr_n"
 t tcp-tx -m tx -n $((mb * 1048576))
+t tcp-tx-1k -m tx -b 1024 -n $((mb * 1048576 / 8))
 t tcp-rx -m rx -n $((mb * 1048576))
 # How many interrupts the virtio-net device raised over the whole boot.
 grep virtio /proc/interrupts | sed 's/^/NET-INFO irq /'

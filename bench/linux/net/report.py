@@ -33,6 +33,8 @@ MB = int(conf["NET_MB"])
 ROWS = [
     ("tcp-tx", "tcp-tx", "l1_mbps", "MB/s", True,
      f"{MB} MiB over one TCP connection, guest -> L1 (virtio-net transmit), L1's clock"),
+    ("tcp-tx-1k", "tcp-tx-1k", "l1_mbps", "MB/s", True,
+     f"{MB / 8:g} MiB guest -> L1 in 1 KiB write() calls (as busybox nc), L1's clock"),
     ("tcp-rx", "tcp-rx", "l1_mbps", "MB/s", True,
      f"{MB} MiB over one TCP connection, L1 -> guest (virtio-net receive), L1's clock"),
     ("tcp-rr mean", "tcp-rr", "l1_rtt_us", "us", False,
@@ -280,7 +282,7 @@ cols = [("exits", "kvm_exits"), ("MMIO exits", "kvm_mmio_exits"), ("HLT exits", 
 print("| test | VMM | " + " | ".join(c for c, _ in cols) +
       " | guest IRQs | L1 CPU us: guest | VMM user | L1 kernel | L1 idle % | VMM threads us |")
 print("|---|---|" + "---|" * len(cols) + "---|---|---|---|---|---|")
-for test in ("tcp-tx", "tcp-rx", "tcp-rr", "ping"):
+for test in ("tcp-tx", "tcp-tx-1k", "tcp-rx", "tcp-rr", "ping"):
     for v in vmms:
         per = {}
         for run in runs.get(v, []):
