@@ -24,7 +24,8 @@ enum vm_exit_kind {
 struct vm_exit {
 	enum vm_exit_kind kind;
 	/* The guest's program counter (linear address) at this exit, if the backend gets it
-	 * without extra work (x86 KVM: synced registers); for traces and the exit history. */
+	 * without extra work (x86 KVM: synced RIP; the CS base of a recent exit); for the
+	 * exit history of crash reports. */
 	bool has_pc;
 	uint64_t pc;
 	union {

@@ -181,9 +181,9 @@ static void record_exit(struct vcpu *vcpu, const struct vm_exit *ex)
 static void trace_exit(struct vcpu *vcpu, const struct vm_exit *ex)
 {
 	struct arch_regs r;
-	uint64_t pc = ex->pc;
+	uint64_t pc = 0;
 
-	if (!ex->has_pc && !vcpu->vm->be_ops->get_regs(vcpu, &r))
+	if (!vcpu->vm->be_ops->get_regs(vcpu, &r))
 		pc = arch_regs_pc(&r);
 	if (ex->kind == VM_EXIT_PIO || ex->kind == VM_EXIT_MMIO) {
 		uint64_t data = 0;

@@ -25,9 +25,12 @@ struct kvm_vcpu_state {
 	int fd;
 	struct kvm_run *run;
 #if defined(__x86_64__)
-	/* KVM_CAP_SYNC_REGS: KVM copies the registers into run->s.regs at every exit; the
-	 * copy of the previous exit's is the last known state after a triple fault on AMD. */
-	bool sync_regs, synced, have_last;
+	/* KVM_CAP_SYNC_REGS: KVM copies the general registers into run->s.regs at every
+	 * exit; the copy of the previous exit's, with segment and control registers read
+	 * every KVM_SREGS_PERIOD runs, is the last known state after a triple fault on AMD.
+	 * (Syncing the sregs at every exit too cost ~10% per exit in the nested harness.) */
+	bool sync_regs, synced, have_last, have_sregs;
+	unsigned runs;
 	struct kvm_regs last_regs;
 	struct kvm_sregs last_sregs;
 #endif

@@ -275,11 +275,14 @@ static int setup_lapic(struct vcpu *vcpu)
 	return kvm_ioctl(fd, KVM_SET_LAPIC, &lapic) < 0 ? -EIO : 0;
 }
 
+/* Runs between two reads of the segment and control registers for the last known state. */
+#define KVM_SREGS_PERIOD 256
+
 /* KVM_CAP_SYNC_REGS: the registers come with every exit, at no extra system call. */
 static void setup_sync_regs(struct vcpu *vcpu)
 {
 	struct kvm_vcpu_state *c = kvm_vcpu(vcpu);
-	const uint64_t want = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
+	const uint64_t want = KVM_SYNC_X86_REGS;
 	int caps = ioctl(kvm_vm(vcpu->vm)->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
 
 	c->sync_regs = caps > 0 && ((uint64_t)caps & want) == want;
@@ -400,13 +403,14 @@ int kvm_arch_get_regs(struct vcpu *vcpu, struct arch_regs *r)
 	return 0;
 }
 
-/* The registers KVM synced at the exit before the current one: the previous KVM_RUN's
- * results, saved by kvm_arch_pre_run before this one overwrote them. */
+/* The general registers KVM synced at the exit before the current one (saved by
+ * kvm_arch_pre_run before this run overwrote them), with the segment and control
+ * registers of at most KVM_SREGS_PERIOD runs before. */
 int kvm_arch_get_last_regs(struct vcpu *vcpu, struct arch_regs *r)
 {
 	struct kvm_vcpu_state *c = kvm_vcpu(vcpu);
 
-	if (!c->have_last)
+	if (!c->have_last || !c->have_sregs)
 		return -ENODATA;
 	regs_from_kvm(r, &c->last_regs, &c->last_sregs);
 	return 0;
@@ -414,22 +418,26 @@ int kvm_arch_get_last_regs(struct vcpu *vcpu, struct arch_regs *r)
 
 void kvm_arch_pre_run(struct kvm_vcpu_state *c)
 {
-	/* About 450 bytes copied per exit. */
+	if (!c->sync_regs)
+		return;
 	if (c->synced) {
-		c->last_regs = c->run->s.regs.regs;
-		c->last_sregs = c->run->s.regs.sregs;
+		c->last_regs = c->run->s.regs.regs; /* 144 bytes */
 		c->have_last = true;
 	}
+	/* Before the run, so that the state a SHUTDOWN left behind is never sampled. Modes
+	 * and page tables change seldom; one more ioctl every so many exits costs little. */
+	if (c->runs++ % KVM_SREGS_PERIOD == 0)
+		c->have_sregs = ioctl(c->fd, KVM_GET_SREGS, &c->last_sregs) == 0 || c->have_sregs;
 }
 
 void kvm_arch_post_run(struct kvm_vcpu_state *c, struct vm_exit *ex)
 {
-	const struct kvm_sync_regs *s = &c->run->s.regs;
+	const struct kvm_sregs *s = &c->last_sregs;
 
 	c->synced = c->sync_regs;
-	ex->has_pc = c->sync_regs;
-	if (c->sync_regs)
-		ex->pc = x86_linear_pc(s->regs.rip, s->sregs.cs.base, s->sregs.cs.l, s->sregs.efer);
+	ex->has_pc = c->sync_regs && c->have_sregs;
+	if (ex->has_pc)
+		ex->pc = x86_linear_pc(c->run->s.regs.regs.rip, s->cs.base, s->cs.l, s->efer);
 }
 
 int kvm_arch_set_regs(struct vcpu *vcpu, const struct arch_regs *r)

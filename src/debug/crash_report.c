@@ -95,6 +95,8 @@ static void print_lost_state(FILE *out, struct vcpu *vcpu, const struct arch_reg
 	}
 	fprintf(out, ":\n");
 	arch_dump_regs(&last, out);
+	fprintf(out, "  (the backend may read segment and control registers less often than "
+		     "at every exit: those may be from a few exits earlier)\n");
 	/* The dead vCPU gets that state back, so the hypervisor's page walk translates the
 	 * last known pc with the guest's page tables of then. */
 	if (be->set_regs)
