@@ -65,8 +65,7 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(OUT)/obj/%.o)
 
 # Unit tests of one architecture's code are named in UNIT_ONLY_<arch>; the rest run on both.
 UNIT_ONLY_x86_64 := tests/unit/test_bzimage.c tests/unit/test_acpi.c tests/unit/test_x86_boot.c tests/unit/test_x86_linux.c \
-	tests/unit/test_platform_devices.c tests/unit/test_regressions_boot.c \
-	tests/unit/test_regressions.c
+	tests/unit/test_platform_devices.c tests/unit/test_regressions_x86.c
 UNIT_ONLY_aarch64 := $(wildcard tests/unit/test_aarch64_*.c)
 UNIT_SRCS := $(filter-out $(if $(filter x86_64,$(ARCH)),$(UNIT_ONLY_aarch64),$(UNIT_ONLY_x86_64)), \
 	$(wildcard tests/unit/test_*.c)) tests/unit/main.c
