@@ -89,31 +89,12 @@ mkdir -p "$BENCH_OUT"
 WORK=$(cd "$BENCH_OUT" && pwd)/linux-boot
 
 render() { # the markdown report of the run in $WORK, to stdout and $BENCH_OUT/linux-boot.md
-	$PY bench/linux/report.py "$WORK" >"$WORK/table.md" || die "bench/linux/report.py failed"
-
-	{
-		cat "$WORK/table.md"
-		echo
-		echo "L1 facts:"
-		echo
-		sed 's/^/    /' "$WORK/l1-info.txt" 2>/dev/null || true
-		for k in $KERNELS; do
-			if [ -s "$WORK/runs/$k-smolvm-stats.err" ]; then
-				echo
-				echo "smolvm --stats, $k kernel (one extra boot):"
-				echo
-				sed 's/^/    /' "$WORK/runs/$k-smolvm-stats.err"
-			fi
-		done
-		echo
-		echo "Raw data: $WORK (results.tsv: round kernel vmm marker_us total_us status maxrss_kb)."
-	} >"$BENCH_OUT/linux-boot.md"
+	$PY bench/linux/report.py "$WORK" >"$BENCH_OUT/linux-boot.md" || die "bench/linux/report.py failed"
 	cat "$BENCH_OUT/linux-boot.md"
 }
 
 if [ "$REPORT_ONLY" = 1 ]; then
 	[ -s "$WORK/results.tsv" ] || die "no results in $WORK: run without --report first"
-	KERNELS=$(sed -n "s/^KERNELS='\(.*\)'$/\1/p" "$WORK/bench.conf")
 	render
 	exit 0
 fi
