@@ -23,6 +23,10 @@ enum vm_exit_kind {
 
 struct vm_exit {
 	enum vm_exit_kind kind;
+	/* The guest's program counter (linear address) at this exit, if the backend gets it
+	 * without extra work (x86 KVM: synced registers); for traces and the exit history. */
+	bool has_pc;
+	uint64_t pc;
 	union {
 		/* PIO and MMIO. data points into backend storage until the next vcpu_run;
 		 * for reads the handler fills it and the next run hands it to the guest.

@@ -83,7 +83,9 @@ static int handle_shutdown(struct vcpu *vcpu, struct vm_exit *ex)
 {
 	struct arch_regs r;
 
-	if (!vcpu->vm->be_ops->get_regs(vcpu, &r) && arch_shutdown_is_reset(&r)) {
+	/* After a SHUTDOWN, KVM on AMD reports the reset state: the IDT is unknown then. */
+	if (!vcpu->vm->be_ops->get_regs(vcpu, &r) && !arch_regs_are_reset_state(&r) &&
+	    arch_shutdown_is_reset(&r)) {
 		pr_info("vCPU %u reset the machine with a deliberate triple fault (empty IDT)",
 			vcpu->id);
 		return VM_STOP_RESET;
@@ -165,6 +167,8 @@ static void record_exit(struct vcpu *vcpu, const struct vm_exit *ex)
 	struct exit_record *rec = &vcpu->history[vcpu->history_pos++ % VCPU_EXIT_HISTORY];
 
 	rec->kind = ex->kind;
+	rec->has_pc = ex->has_pc;
+	rec->pc = ex->pc;
 	if (ex->kind == VM_EXIT_PIO || ex->kind == VM_EXIT_MMIO) {
 		rec->addr = ex->io.addr;
 		rec->size = ex->io.size;
@@ -177,9 +181,9 @@ static void record_exit(struct vcpu *vcpu, const struct vm_exit *ex)
 static void trace_exit(struct vcpu *vcpu, const struct vm_exit *ex)
 {
 	struct arch_regs r;
-	uint64_t pc = 0;
+	uint64_t pc = ex->pc;
 
-	if (!vcpu->vm->be_ops->get_regs(vcpu, &r))
+	if (!ex->has_pc && !vcpu->vm->be_ops->get_regs(vcpu, &r))
 		pc = arch_regs_pc(&r);
 	if (ex->kind == VM_EXIT_PIO || ex->kind == VM_EXIT_MMIO) {
 		uint64_t data = 0;

@@ -15,8 +15,9 @@ struct vm;
 struct exit_record {
 	enum vm_exit_kind kind;
 	uint64_t addr, data;
+	uint64_t pc; /* valid if has_pc */
 	uint32_t size;
-	bool is_write;
+	bool is_write, has_pc;
 };
 
 struct vcpu {

@@ -34,6 +34,9 @@ void arch_dump_regs(const struct arch_regs *r, FILE *out);
 /* True if a CPU shutdown in state @r is a deliberate reset rather than a crash (x86: the
  * guest emptied its IDT first, as Linux's reboot=t does). */
 bool arch_shutdown_is_reset(const struct arch_regs *r);
+/* True if @r is the CPU's power-on/INIT state: what KVM on AMD reports after a triple
+ * fault, because it reinitialises the vCPU at the SHUTDOWN intercept. */
+bool arch_regs_are_reset_state(const struct arch_regs *r);
 /* Program counter of @r and the Capstone arch/mode to disassemble code there. */
 uint64_t arch_regs_pc(const struct arch_regs *r);
 void arch_capstone_mode(const struct arch_regs *r, int *cs_arch, int *cs_mode);

@@ -38,6 +38,10 @@ struct backend_ops {
 	 * Returns 0 or -errno on a host failure (logged). */
 	int (*vcpu_run)(struct vcpu *vcpu, struct vm_exit *ex);
 	int (*get_regs)(struct vcpu *vcpu, struct arch_regs *r);
+	/* Optional: the registers as they were at the exit before the current one, the last
+	 * state known when the current one lost it (KVM on AMD after a triple fault).
+	 * -ENODATA if none was kept. */
+	int (*get_last_regs)(struct vcpu *vcpu, struct arch_regs *r);
 	int (*set_regs)(struct vcpu *vcpu, const struct arch_regs *r);
 	/* Guest-virtual -> guest-physical with the vCPU's current paging; -EFAULT if unmapped. */
 	int (*translate)(struct vcpu *vcpu, uint64_t gva, uint64_t *gpa);

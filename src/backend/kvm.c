@@ -196,15 +196,18 @@ static int kvm_vcpu_run(struct vcpu *vcpu, struct vm_exit *ex)
 	struct kvm_vcpu_state *c = kvm_vcpu(vcpu);
 	struct kvm_run *run = c->run;
 
+	kvm_arch_pre_run(c);
 	if (ioctl(c->fd, KVM_RUN, 0) < 0) {
 		if (errno == EINTR || errno == EAGAIN) {
 			run->immediate_exit = 0;
 			ex->kind = VM_EXIT_INTR;
+			ex->has_pc = false;
 			return 0;
 		}
 		pr_err("KVM_RUN on vCPU %u: %s", vcpu->id, strerror(errno));
 		return -errno;
 	}
+	kvm_arch_post_run(c, ex);
 	switch (run->exit_reason) {
 	case KVM_EXIT_MMIO:
 		ex->kind = VM_EXIT_MMIO;
@@ -318,6 +321,7 @@ const struct backend_ops kvm_backend_ops = {
 	.vcpus_created = kvm_arch_vcpus_created,
 	.vcpu_run = kvm_vcpu_run,
 	.get_regs = kvm_arch_get_regs,
+	.get_last_regs = kvm_arch_get_last_regs,
 	.set_regs = kvm_arch_set_regs,
 	.translate = kvm_arch_translate,
 	.vcpu_kick = kvm_vcpu_kick,

@@ -294,6 +294,25 @@ int kvm_arch_set_regs(struct vcpu *vcpu, const struct arch_regs *r)
 	return err;
 }
 
+/* KVM has no synced registers on arm64, and a crash keeps its registers. */
+void kvm_arch_pre_run(struct kvm_vcpu_state *c)
+{
+	(void)c;
+}
+
+void kvm_arch_post_run(struct kvm_vcpu_state *c, struct vm_exit *ex)
+{
+	(void)c;
+	ex->has_pc = false;
+}
+
+int kvm_arch_get_last_regs(struct vcpu *vcpu, struct arch_regs *r)
+{
+	(void)vcpu;
+	(void)r;
+	return -ENODATA;
+}
+
 int kvm_arch_translate(struct vcpu *vcpu, uint64_t gva, uint64_t *gpa)
 {
 	struct arch_regs r;

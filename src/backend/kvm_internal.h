@@ -24,6 +24,13 @@ struct kvm_vm_state {
 struct kvm_vcpu_state {
 	int fd;
 	struct kvm_run *run;
+#if defined(__x86_64__)
+	/* KVM_CAP_SYNC_REGS: KVM copies the registers into run->s.regs at every exit; the
+	 * copy of the previous exit's is the last known state after a triple fault on AMD. */
+	bool sync_regs, synced, have_last;
+	struct kvm_regs last_regs;
+	struct kvm_sregs last_sregs;
+#endif
 };
 
 /* ioctl that logs "NAME: strerror" on failure and returns -errno. */
@@ -46,6 +53,11 @@ int kvm_arch_irqchip_init(struct vm *vm);
 int kvm_arch_vcpu_init(struct vcpu *vcpu);
 /* Decodes arch-specific exit reasons; returns false if it does not know @run->exit_reason. */
 bool kvm_arch_decode_exit(struct vcpu *vcpu, struct kvm_run *run, struct vm_exit *ex);
+/* Around every KVM_RUN: before it (keep what the previous exit left), and after it (the
+ * exit's program counter into @ex when KVM synced it). */
+void kvm_arch_pre_run(struct kvm_vcpu_state *c);
+void kvm_arch_post_run(struct kvm_vcpu_state *c, struct vm_exit *ex);
+int kvm_arch_get_last_regs(struct vcpu *vcpu, struct arch_regs *r);
 int kvm_arch_get_regs(struct vcpu *vcpu, struct arch_regs *r);
 int kvm_arch_set_regs(struct vcpu *vcpu, const struct arch_regs *r);
 int kvm_arch_translate(struct vcpu *vcpu, uint64_t gva, uint64_t *gpa);

@@ -275,6 +275,20 @@ static int setup_lapic(struct vcpu *vcpu)
 	return kvm_ioctl(fd, KVM_SET_LAPIC, &lapic) < 0 ? -EIO : 0;
 }
 
+/* KVM_CAP_SYNC_REGS: the registers come with every exit, at no extra system call. */
+static void setup_sync_regs(struct vcpu *vcpu)
+{
+	struct kvm_vcpu_state *c = kvm_vcpu(vcpu);
+	const uint64_t want = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
+	int caps = ioctl(kvm_vm(vcpu->vm)->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
+
+	c->sync_regs = caps > 0 && ((uint64_t)caps & want) == want;
+	if (c->sync_regs)
+		c->run->kvm_valid_regs = want;
+	else
+		pr_debug("KVM has no synced registers: exit history without guest PCs");
+}
+
 int kvm_arch_vcpu_init(struct vcpu *vcpu)
 {
 	int ret = setup_cpuid(vcpu);
@@ -285,6 +299,8 @@ int kvm_arch_vcpu_init(struct vcpu *vcpu)
 		ret = setup_fpu(vcpu);
 	if (!ret && kvm_vm(vcpu->vm)->irqchip)
 		ret = setup_lapic(vcpu);
+	if (!ret)
+		setup_sync_regs(vcpu);
 	return ret;
 }
 
@@ -347,6 +363,31 @@ static void seg_to_kvm(struct kvm_segment *k, const struct x86_segment *s)
 /* kvm_regs lists the GPRs in the same order as enum x86_gpr, then rip and rflags. */
 _Static_assert(sizeof(struct kvm_regs) == (X86_NR_GPRS + 2) * sizeof(uint64_t), "kvm_regs layout");
 
+static void regs_from_kvm(struct arch_regs *r, const struct kvm_regs *regs,
+			  const struct kvm_sregs *sregs)
+{
+	memcpy(r->gpr, regs, sizeof(r->gpr));
+	r->rip = regs->rip;
+	r->rflags = regs->rflags;
+	seg_from_kvm(&r->cs, &sregs->cs);
+	seg_from_kvm(&r->ds, &sregs->ds);
+	seg_from_kvm(&r->es, &sregs->es);
+	seg_from_kvm(&r->fs, &sregs->fs);
+	seg_from_kvm(&r->gs, &sregs->gs);
+	seg_from_kvm(&r->ss, &sregs->ss);
+	seg_from_kvm(&r->tr, &sregs->tr);
+	seg_from_kvm(&r->ldt, &sregs->ldt);
+	r->gdt = (struct x86_dtable){sregs->gdt.base, sregs->gdt.limit};
+	r->idt = (struct x86_dtable){sregs->idt.base, sregs->idt.limit};
+	r->cr0 = sregs->cr0;
+	r->cr2 = sregs->cr2;
+	r->cr3 = sregs->cr3;
+	r->cr4 = sregs->cr4;
+	r->cr8 = sregs->cr8;
+	r->efer = sregs->efer;
+	r->apic_base = sregs->apic_base;
+}
+
 int kvm_arch_get_regs(struct vcpu *vcpu, struct arch_regs *r)
 {
 	int fd = kvm_vcpu(vcpu)->fd;
@@ -355,27 +396,40 @@ int kvm_arch_get_regs(struct vcpu *vcpu, struct arch_regs *r)
 
 	if (kvm_ioctl(fd, KVM_GET_REGS, &regs) < 0 || kvm_ioctl(fd, KVM_GET_SREGS, &sregs) < 0)
 		return -EIO;
-	memcpy(r->gpr, &regs, sizeof(r->gpr));
-	r->rip = regs.rip;
-	r->rflags = regs.rflags;
-	seg_from_kvm(&r->cs, &sregs.cs);
-	seg_from_kvm(&r->ds, &sregs.ds);
-	seg_from_kvm(&r->es, &sregs.es);
-	seg_from_kvm(&r->fs, &sregs.fs);
-	seg_from_kvm(&r->gs, &sregs.gs);
-	seg_from_kvm(&r->ss, &sregs.ss);
-	seg_from_kvm(&r->tr, &sregs.tr);
-	seg_from_kvm(&r->ldt, &sregs.ldt);
-	r->gdt = (struct x86_dtable){sregs.gdt.base, sregs.gdt.limit};
-	r->idt = (struct x86_dtable){sregs.idt.base, sregs.idt.limit};
-	r->cr0 = sregs.cr0;
-	r->cr2 = sregs.cr2;
-	r->cr3 = sregs.cr3;
-	r->cr4 = sregs.cr4;
-	r->cr8 = sregs.cr8;
-	r->efer = sregs.efer;
-	r->apic_base = sregs.apic_base;
+	regs_from_kvm(r, &regs, &sregs);
 	return 0;
+}
+
+/* The registers KVM synced at the exit before the current one: the previous KVM_RUN's
+ * results, saved by kvm_arch_pre_run before this one overwrote them. */
+int kvm_arch_get_last_regs(struct vcpu *vcpu, struct arch_regs *r)
+{
+	struct kvm_vcpu_state *c = kvm_vcpu(vcpu);
+
+	if (!c->have_last)
+		return -ENODATA;
+	regs_from_kvm(r, &c->last_regs, &c->last_sregs);
+	return 0;
+}
+
+void kvm_arch_pre_run(struct kvm_vcpu_state *c)
+{
+	/* About 450 bytes copied per exit. */
+	if (c->synced) {
+		c->last_regs = c->run->s.regs.regs;
+		c->last_sregs = c->run->s.regs.sregs;
+		c->have_last = true;
+	}
+}
+
+void kvm_arch_post_run(struct kvm_vcpu_state *c, struct vm_exit *ex)
+{
+	const struct kvm_sync_regs *s = &c->run->s.regs;
+
+	c->synced = c->sync_regs;
+	ex->has_pc = c->sync_regs;
+	if (c->sync_regs)
+		ex->pc = x86_linear_pc(s->regs.rip, s->sregs.cs.base, s->sregs.cs.l, s->sregs.efer);
 }
 
 int kvm_arch_set_regs(struct vcpu *vcpu, const struct arch_regs *r)

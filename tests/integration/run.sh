@@ -194,16 +194,44 @@ expect_status 85; expect_out 'exiting with 0x2a'; done_test
 run hlt-ends-cleanly -- "$SMOLVM" "$G/hlt.elf"
 expect_status 0; expect_out '^halting$'; done_test
 
-run triple-fault -- "$SMOLVM" "$G/triple_fault.elf"
-expect_status 1
-expect_out '^about to triple fault$'
-expect_err 'guest crashed on vCPU 0: triple fault'
-expect_err 'rip=0x000000000010001f'
-expect_err 'rax=0x000000000badc0de'
-expect_err '^  => 0x10001f: 0f 0b +ud2'
-expect_err 'cr0=0x[0-9a-f]+ cr2='
-expect_err '^Last [0-9]+ exits'
-done_test
+# KVM on AMD (kvm_amd) reinitialises the vCPU when it shuts down: the registers at a triple
+# fault are lost. smolvm says so and shows the last state it knows instead: the one of the
+# guest's last exit (the UART write of the message's newline), disassembled.
+if [ -d /sys/module/kvm_amd ]; then
+	run triple-fault -- "$SMOLVM" "$G/triple_fault.elf"
+	expect_status 1
+	expect_out '^about to triple fault$'
+	expect_err 'guest crashed on vCPU 0: triple fault'
+	expect_err '^Registers at the fault: not available.*reinitialises a vCPU that shuts down'
+	expect_err '^Last known guest state, at the last exit before the fault \(pio +write addr=0x3f8 size=1 data=0xa pc=0x10[0-9a-f]{4}\):$'
+	expect_err '^  rip=0x000000000010[0-9a-f]{4} '
+	expect_err '^  => 0x10[0-9a-f]{4}: ee +out dx, al$'
+	expect_err 'cr0=0x[0-9a-f]+ cr2=0x[0-9a-f]+ cr3=0x0000000000009000'
+	expect_err '^Last [0-9]+ exits'
+	expect_err '^  pio +write addr=0x3f8 size=1 data=0xa pc=0x10[0-9a-f]{4}$'
+	expect_no_err 'fff0 \(guest-physical|Code: pc 0xfffffff0'
+	done_test
+
+	run triple-fault-empty-idt-unknown-on-amd -- "$SMOLVM" "$G/triple_fault_reset.elf"
+	expect_status 1; expect_err 'emptied its IDT .* cannot be seen either: smolvm counts this as a crash'
+	done_test
+else
+	run triple-fault -- "$SMOLVM" "$G/triple_fault.elf"
+	expect_status 1
+	expect_out '^about to triple fault$'
+	expect_err 'guest crashed on vCPU 0: triple fault'
+	expect_err 'rip=0x000000000010001f'
+	expect_err 'rax=0x000000000badc0de'
+	expect_err '^  => 0x10001f: 0f 0b +ud2'
+	expect_err 'cr0=0x[0-9a-f]+ cr2='
+	expect_err '^Last [0-9]+ exits'
+	expect_err '^  pio +write addr=0x3f8 size=1 data=0xa( pc=0x[0-9a-f]+)?$'
+	expect_no_err 'Registers at the fault: not available'
+	done_test
+
+	run triple-fault-empty-idt-is-reset -- "$SMOLVM" --log-level=info "$G/triple_fault_reset.elf"
+	expect_status 0; expect_err 'reset the machine with a deliberate triple fault'; done_test
+fi
 
 run odd-size-access -- "$SMOLVM" "$G/mmio_odd.elf"
 expect_status 33
@@ -245,9 +273,6 @@ expect_out '^Kernel panic - not syncing: smolvm test guest$'
 expect_err 'the guest kernel panicked; its last console lines:'
 expect_err '^last words before the panic$'
 done_test
-
-run triple-fault-empty-idt-is-reset -- "$SMOLVM" --log-level=info "$G/triple_fault_reset.elf"
-expect_status 0; expect_err 'reset the machine with a deliberate triple fault'; done_test
 
 run sigterm-exit-status -- sh -c "\"$SMOLVM\" --irqchip=on \"$G/hlt.elf\" & pid=\$!; sleep 1; kill -TERM \$pid; wait \$pid"
 expect_status 143; expect_out '^halting$'; done_test

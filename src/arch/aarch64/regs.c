@@ -45,6 +45,12 @@ bool arch_shutdown_is_reset(const struct arch_regs *r)
 	return false;
 }
 
+bool arch_regs_are_reset_state(const struct arch_regs *r)
+{
+	(void)r; /* no CPU shutdown on arm64: a crash keeps its registers */
+	return false;
+}
+
 uint64_t arch_regs_pc(const struct arch_regs *r)
 {
 	return r->pc;

@@ -52,12 +52,24 @@ bool arch_shutdown_is_reset(const struct arch_regs *r)
 	return r->idt.limit == 0;
 }
 
-uint64_t arch_regs_pc(const struct arch_regs *r)
+bool arch_regs_are_reset_state(const struct arch_regs *r)
+{
+	/* The architectural reset/INIT state: real mode at f000:fff0 with CS base ffff0000. */
+	return r->rip == 0xfff0 && r->cs.selector == 0xf000 && r->cs.base == 0xffff0000ull &&
+	       !(r->cr0 & X86_CR0_PE);
+}
+
+uint64_t x86_linear_pc(uint64_t rip, uint64_t cs_base, bool cs_long, uint64_t efer)
 {
 	/* Outside long mode the CS base takes part in forming the linear address. */
-	if ((r->efer & X86_EFER_LMA) && r->cs.l)
-		return r->rip;
-	return (r->cs.base + r->rip) & 0xffffffffull;
+	if ((efer & X86_EFER_LMA) && cs_long)
+		return rip;
+	return (cs_base + rip) & 0xffffffffull;
+}
+
+uint64_t arch_regs_pc(const struct arch_regs *r)
+{
+	return x86_linear_pc(r->rip, r->cs.base, r->cs.l, r->efer);
 }
 
 void arch_capstone_mode(const struct arch_regs *r, int *cs_arch, int *cs_mode)

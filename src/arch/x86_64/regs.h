@@ -45,6 +45,9 @@ struct arch_regs {
 	uint64_t cr0, cr2, cr3, cr4, cr8, efer, apic_base;
 };
 
+/* The linear address of the instruction at CS:RIP. */
+uint64_t x86_linear_pc(uint64_t rip, uint64_t cs_base, bool cs_long, uint64_t efer);
+
 #define X86_CR0_PE   (1ull << 0)
 #define X86_CR0_ET   (1ull << 4)
 #define X86_CR0_NE   (1ull << 5)
