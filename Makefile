@@ -65,8 +65,7 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(OUT)/obj/%.o)
 
 # Unit tests of one architecture's code are named in UNIT_ONLY_<arch>; the rest run on both.
 UNIT_ONLY_x86_64 := tests/unit/test_bzimage.c tests/unit/test_acpi.c tests/unit/test_x86_boot.c tests/unit/test_x86_linux.c \
-	tests/unit/test_platform_devices.c tests/unit/test_regressions_boot.c \
-	tests/unit/test_regressions.c tests/unit/test_crash_report.c
+	tests/unit/test_platform_devices.c tests/unit/test_regressions_x86.c tests/unit/test_crash_report.c
 UNIT_ONLY_aarch64 := $(wildcard tests/unit/test_aarch64_*.c)
 UNIT_SRCS := $(filter-out $(if $(filter x86_64,$(ARCH)),$(UNIT_ONLY_aarch64),$(UNIT_ONLY_x86_64)), \
 	$(wildcard tests/unit/test_*.c)) tests/unit/main.c
@@ -138,15 +137,16 @@ test-unit: $(UNIT_TESTS) $(CROSS_ARCH:%=cross-%)
 	$(UNIT_TESTS)
 	$(foreach a,$(CROSS_ARCH),qemu-$(a)-static build/$(a)/unit-tests)
 
-# Guests on this host's /dev/kvm: tests/integration/ on x86_64; on an arm64 host the
-# aarch64 harness's bare-metal tests, which need nothing but /dev/kvm.
+# Guests on this host's /dev/kvm: the cases of tests/integration/cases.sh, by
+# tests/integration/run.sh on x86_64 and, on an arm64 host, by the aarch64 harness's
+# bare-tests.sh, which need nothing but /dev/kvm.
 # On an x86_64 host without a usable /dev/kvm they run inside the nested harness's L1
 # (scripts/with-kvm.sh): one L1 boot, the same script and checks. L1 gets 8G for the 5 GiB
 # guest test and tun for the tap checks.
 ifeq ($(ARCH),aarch64)
 integration = SMOLVM=$(1) GUESTS=build/guests/aarch64 \
 	SMOLKERNEL=build/smolkernel/aarch64/smolkernel.bin HARNESS_LIB=tests/harness/lib.sh \
-	sh tests/harness/aarch64/bare-tests.sh
+	INTEGRATION_DIR=tests/integration sh tests/harness/aarch64/bare-tests.sh
 else
 integration = scripts/with-kvm.sh --or-host --mem 8G --module tun -- tests/integration/run.sh $(1)
 endif

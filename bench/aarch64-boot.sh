@@ -51,26 +51,20 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
-ROUNDS=10
+BENCH=aarch64-boot
+# shellcheck source=bench/lib-l1.sh
+. bench/lib-l1.sh
+log() { bench_log "$@"; }
+die() { bench_die "$@"; }
 KERNELS_OPT=""
-REPORT_ONLY=0
-while [ $# -gt 0 ]; do
+bench_option() { # the options only this benchmark has
 	case $1 in
-	--quick) ROUNDS=3; shift ;;
-	--rounds | --runs)
-		[ $# -ge 2 ] || { echo "aarch64-boot.sh: $1 needs N" >&2; exit 2; }
-		ROUNDS=$2; shift 2 ;;
 	--kernels)
-		[ $# -ge 2 ] || { echo "aarch64-boot.sh: --kernels needs a list" >&2; exit 2; }
-		KERNELS_OPT=$2; shift 2 ;;
-	--report) REPORT_ONLY=1; shift ;;
-	-h | --help)
-		sed -n '4,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
-		exit 0 ;;
-	*) echo "aarch64-boot.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
+		[ $# -ge 2 ] || bench_usage "--kernels needs a list"
+		KERNELS_OPT=$2 b_took=2 ;;
 	esac
-done
-[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || { echo "aarch64-boot.sh: --rounds must be a positive number" >&2; exit 2; }
+}
+bench_options 10 3 "$@"
 
 BENCH_OUT=${BENCH_OUT:-build/bench}
 L1_MEM=${L1_MEM:-1G}
@@ -82,35 +76,14 @@ CMDLINE="console=ttyAMA0 panic=-1 quiet"
 MEM=256M
 MARKER="SMOLVM-BENCH-MARKER"
 
-log() { printf '==> %s\n' "$*" >&2; }
-die() { printf 'aarch64-boot.sh: error: %s\n' "$*" >&2; exit 1; }
+bench_need_tool qemu-system-aarch64 qemu-system-arm
+bench_need_tool aarch64-linux-gnu-gcc gcc-aarch64-linux-gnu
+[ -f /usr/aarch64-linux-gnu/lib/libc.a ] || bench_need_tool /usr/aarch64-linux-gnu/lib/libc.a libc6-dev-arm64-cross
+bench_need_tool cpio cpio
+bench_python
 
-need_tool() { # need_tool TOOL PACKAGE
-	command -v "$1" >/dev/null 2>&1 && return 0
-	log "installing $2 (for $1)"
-	apt-get install -y "$2" >&2 || die "could not install $2"
-}
-need_tool qemu-system-aarch64 qemu-system-arm
-need_tool aarch64-linux-gnu-gcc gcc-aarch64-linux-gnu
-[ -f /usr/aarch64-linux-gnu/lib/libc.a ] || need_tool /usr/aarch64-linux-gnu/lib/libc.a libc6-dev-arm64-cross
-need_tool cpio cpio
-PY=/usr/bin/python3
-[ -x $PY ] || PY=$(command -v python3) || die "python3 is needed for the statistics"
-
-mkdir -p "$BENCH_OUT"
-WORK=$(cd "$BENCH_OUT" && pwd)/aarch64-boot
-
-render() { # the report of the run in $WORK, to stdout and $BENCH_OUT/aarch64-boot.md
-	$PY bench/aarch64/report.py "$WORK" >"$BENCH_OUT/aarch64-boot.md" ||
-		die "bench/aarch64/report.py failed"
-	cat "$BENCH_OUT/aarch64-boot.md"
-}
-
-if [ "$REPORT_ONLY" = 1 ]; then
-	[ -s "$WORK/results.tsv" ] || die "no results in $WORK: run without --report first"
-	render
-	exit 0
-fi
+bench_workdir
+bench_report_only bench/aarch64/report.py
 
 rm -rf "$WORK"
 mkdir -p "$WORK/bench"
@@ -150,8 +123,7 @@ QROOT=$(bench/aarch64/qemu-root.sh | tail -n 1)
 QEMU_INFO=$(head -n 1 "$QROOT/.stamp")
 
 log "building the timing helper (static arm64)"
-aarch64-linux-gnu-gcc -std=gnu17 -O2 -Wall -Wextra -Werror -static \
-	-o "$WORK/bench/boottime" bench/linux/boottime.c
+BENCH_CC=aarch64-linux-gnu-gcc bench_static bench/boottime bench/linux/boottime.c
 
 log "kernels"
 CLOUD=$(scripts/fetch-debian-kernel.sh --cached --print-vmlinuz arm64 | tail -n 1)
@@ -188,16 +160,10 @@ log "L2 initramfs (arm64 busybox)"
 tests/harness/mkinitramfs.sh --arch aarch64 --out "$WORK/bench/l2-initrd" \
 	--init bench/linux/l2-init.sh >&2
 
-cat >"$WORK/bench.conf" <<EOF
+bench_conf <<EOF
 KERNELS='$KERNELS'
-VMMS='$VMMS'
-ROUNDS=$ROUNDS
-MEM=$MEM
-RUN_TIMEOUT=$RUN_TIMEOUT
-CMDLINE='$CMDLINE'
 MARKER=$MARKER
 QEMU_MACHINE='$QEMU_MACHINE'
-L1_MEM=$L1_MEM
 SMOLVM_INFO='$SMOLVM_INFO'
 QEMU_INFO='$QEMU_INFO'
 EOF
@@ -210,7 +176,8 @@ log "L1: $ROUNDS rounds x kernels ($KERNELS) x VMMs ($VMMS), console on stderr, 
 t0=$SECONDS
 rc=0
 nice -n "$BENCH_NICE" tests/harness/aarch64/run-l1.sh --script bench/aarch64/boot-l1.sh \
-	--file "$WORK/bench.conf:/harness/bench.conf" --file "$WORK/bench:/bench" \
+	--file "$WORK/bench.conf:/harness/bench.conf" --file bench/lib-l1.sh:/harness/lib-l1.sh \
+	--file "$WORK/bench:/bench" \
 	--file "$QROOT/lib:/lib" --file "$QROOT/usr:/usr" \
 	--kernel-dir "$L1KDIR" --mem "$L1_MEM" --smp 1 --timeout "$L1_TIMEOUT" \
 	--log "$WORK/l1-console.log" >&2 || rc=$?
@@ -225,4 +192,4 @@ sed -n 's/^BENCH-GUEST //p' "$WORK/l1-console.log" >"$WORK/guest.txt"
 [ -s "$WORK/results.tsv" ] || die "no results from L1 (status $rc); see $WORK/l1-console.log"
 grep -q '^BENCH-DONE' "$WORK/l1-console.log" || log "warning: L1 did not finish the benchmark (status $rc)"
 
-render
+bench_render bench/aarch64/report.py

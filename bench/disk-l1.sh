@@ -39,17 +39,7 @@ WORK=$2
 . "$WORK/lib-l1.sh" || exit 1
 T=/tmp/bench
 IMG=$T/disk.img
-mkdir -p $T/runs "$WORK/runs" || exit 1
-cp "$WORK/smolvm" "$WORK/vmmrun" "$WORK/kernel" "$WORK/l2-initrd.cpio.gz" $T/ || exit 1
-[ ! -f "$WORK/smolvm-b" ] || cp "$WORK/smolvm-b" $T/ || exit 1
-QEMU=$(command -v qemu-system-x86_64) || {
-	echo "BENCH-ERROR: no qemu-system-x86_64 in the host root"
-	exit 1
-}
-[ -c /dev/kvm ] || {
-	echo "BENCH-ERROR: no /dev/kvm in L1"
-	exit 1
-}
+l1_setup smolvm vmmrun kernel l2-initrd.cpio.gz || exit 1
 # Written out (not a sparse file): reads of holes and first writes would
 # cost differently from the later runs.
 dd if=/dev/zero of=$IMG bs=1M count="$IMG_MB" 2>/dev/null || {
@@ -109,22 +99,8 @@ run() {
 l1_heartbeat
 HISTARGS=
 SIZES="disk.seq_mb=$SEQ_MB disk.seq_passes=$SEQ_PASSES disk.rand_n=$RAND_N disk.qd=$QD"
-# The first round to run (1, or later after an L1 that stalled); before the warm-up, which
-# adds to the results.
-# shellcheck disable=SC2086 # a list
-round=$(l1_resume $VMMS)
-# Round 0, the warm-up (discarded): loads QEMU and its libraries over 9p, small tests.
-for v in $VMMS; do
-	run 0 "$v" "disk.seq_mb=16 disk.seq_passes=1 disk.rand_n=200 disk.qd=$QD"
-done
-while [ "$round" -le "$ROUNDS" ]; do
-	# shellcheck disable=SC2046,SC2086 # lists
-	set -- $(l1_order "$round" $VMMS)
-	for v in "$@"; do
-		run "$round" "$v" "$SIZES"
-	done
-	round=$((round + 1))
-done
+# The warm-up with small tests.
+l1_rounds "disk.seq_mb=16 disk.seq_passes=1 disk.rand_n=200 disk.qd=$QD" "$SIZES"
 
 # Diagnostics, not counted. KVM tracepoint histograms (tracing costs time, so
 # these runs are not measured ones): which exits, MMIO addresses, MSRs and

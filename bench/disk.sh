@@ -62,21 +62,12 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
-ROUNDS=5
-REPORT_ONLY=0
-while [ $# -gt 0 ]; do
-	case $1 in
-	--quick) ROUNDS=2; shift ;;
-	--runs) [ $# -ge 2 ] || { echo "disk.sh: --runs needs N" >&2; exit 2; }
-		ROUNDS=$2; shift 2 ;;
-	--report) REPORT_ONLY=1; shift ;;
-	-h | --help)
-		sed -n '4,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
-		exit 0 ;;
-	*) echo "disk.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
-	esac
-done
-[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || { echo "disk.sh: --runs must be a positive number" >&2; exit 2; }
+BENCH=disk
+# shellcheck source=bench/lib-l1.sh
+. bench/lib-l1.sh
+log() { bench_log "$@"; }
+die() { bench_die "$@"; }
+bench_options 5 2 "$@"
 
 BENCH_OUT=${BENCH_OUT:-build/bench}
 L1_MEM=${L1_MEM:-1536M}
@@ -86,53 +77,19 @@ SEQ_PASSES=${SEQ_PASSES:-4}
 RAND_N=${RAND_N:-4000}
 QD=${QD:-8}
 IMG_MB=${IMG_MB:-256}
-CMDLINE="console=ttyS0 panic=-1 quiet i8042.noaux i8042.nomux tsc=reliable no_timer_check"
+CMDLINE=$BENCH_CMDLINE_X86
 MEM=256M
 VMMS=${VMMS:-smolvm qemu-microvm}
 L1_SMP=${L1_SMP:-1}
-HEARTBEAT=${HEARTBEAT:-30}
-STALL_TIMEOUT=${STALL_TIMEOUT:-240}
-RETRIES=${RETRIES:-3}
-for v in $VMMS; do
-	case $v in
-	smolvm | smolvm-b | qemu-microvm | qemu-microvm-modern | qemu-microvm-tuned) ;;
-	*) echo "disk.sh: unknown VMM '$v' in VMMS" >&2; exit 2 ;;
-	esac
-done
-[[ " $VMMS " == *" smolvm "* ]] || { echo "disk.sh: VMMS must include smolvm" >&2; exit 2; }
-[ -n "${SMOLVM_B:-}" ] || [[ " $VMMS " != *" smolvm-b "* ]] ||
-	{ echo "disk.sh: VMM smolvm-b needs SMOLVM_B" >&2; exit 2; }
-for n in SEQ_MB SEQ_PASSES RAND_N QD IMG_MB RUN_TIMEOUT L1_SMP STALL_TIMEOUT; do
-	[[ ${!n} =~ ^[1-9][0-9]*$ ]] || { echo "disk.sh: $n must be a positive number" >&2; exit 2; }
-done
-[[ $HEARTBEAT =~ ^[0-9]+$ && $RETRIES =~ ^[0-9]+$ ]] ||
-	{ echo "disk.sh: HEARTBEAT and RETRIES must be numbers" >&2; exit 2; }
-[ "$HEARTBEAT" -eq 0 ] || [ "$STALL_TIMEOUT" -gt $((HEARTBEAT * 2)) ] ||
-	{ echo "disk.sh: STALL_TIMEOUT must exceed 2 x HEARTBEAT" >&2; exit 2; }
-[ "$SEQ_MB" -le "$IMG_MB" ] || { echo "disk.sh: SEQ_MB must be <= IMG_MB" >&2; exit 2; }
-[ "$QD" -le 64 ] || { echo "disk.sh: QD must be <= 64" >&2; exit 2; }
-
-BENCH=disk
-# shellcheck source=bench/lib-l1.sh
-. bench/lib-l1.sh
-log() { bench_log "$@"; }
-die() { bench_die "$@"; }
+bench_vmms smolvm smolvm-b qemu-microvm qemu-microvm-modern qemu-microvm-tuned
+bench_positive SEQ_MB SEQ_PASSES RAND_N QD IMG_MB RUN_TIMEOUT L1_SMP
+bench_watchdog_settings
+[ "$SEQ_MB" -le "$IMG_MB" ] || bench_usage "SEQ_MB must be <= IMG_MB"
+[ "$QD" -le 64 ] || bench_usage "QD must be <= 64"
 bench_tools
 
-mkdir -p "$BENCH_OUT"
-WORK=$(cd "$BENCH_OUT" && pwd)/disk
-
-render() { # the markdown report of the run in $WORK, to stdout and $BENCH_OUT/disk.md
-	$PY bench/linux/disk/report.py "$WORK" >"$BENCH_OUT/disk.md" ||
-		die "bench/linux/disk/report.py failed"
-	cat "$BENCH_OUT/disk.md"
-}
-
-if [ "$REPORT_ONLY" = 1 ]; then
-	[ -s "$WORK/results.tsv" ] || die "no results in $WORK: run without --report first"
-	render
-	exit 0
-fi
+bench_workdir
+bench_report_only bench/linux/disk/report.py
 
 rm -rf "$WORK"
 mkdir -p "$WORK"
@@ -151,24 +108,13 @@ tests/harness/mkinitramfs.sh --out "$WORK/l2-initrd.cpio.gz" --init bench/linux/
 	--file "$WORK/randio:/bin/randio" >&2
 
 cp bench/disk-l1.sh bench/lib-l1.sh "$WORK/"
-cat >"$WORK/bench.conf" <<EOF
-WORK='$WORK'
-VMMS='$VMMS'
-ROUNDS=$ROUNDS
-MEM=$MEM
-RUN_TIMEOUT=$RUN_TIMEOUT
-CMDLINE='$CMDLINE'
+bench_conf <<EOF
 SEQ_MB=$SEQ_MB
 SEQ_PASSES=$SEQ_PASSES
 RAND_N=$RAND_N
 QD=$QD
 IMG_MB=$IMG_MB
-L1_MEM='$L1_MEM'
-L1_SMP=$L1_SMP
 KVM_HISTS='${KVM_HISTS:-}'
-HEARTBEAT=$HEARTBEAT
-SMOLVM_REV='$SMOLVM_REV'
-SMOLVM_B='${SMOLVM_B:-}'
 EOF
 
 nv=$(wc -w <<<"$VMMS")
@@ -177,4 +123,4 @@ log "L1: warm-up + $ROUNDS rounds x VMMs ($VMMS), console on stderr, log $WORK/l
 
 # shellcheck disable=SC2119 # no extra run-l1.sh arguments
 bench_l1_sessions
-render
+bench_render bench/linux/disk/report.py

@@ -1,19 +1,28 @@
 # SPDX-License-Identifier: MIT
 # shellcheck shell=sh
 #
-# bench/lib-l1.sh -- what bench/disk.sh and bench/net.sh share: both run smolvm and QEMU
-# side by side inside one L1 of the nested harness (tests/harness/x86_64/run-l1.sh), which
-# chroots into the host's root over virtio-9p so that Debian's qemu-system-x86_64 runs
-# there (shared/ENVIRONMENT.md, "Running QEMU beside smolvm inside L1").
+# bench/lib-l1.sh -- what the benchmarks that run inside an L1 of the nested harness share:
+# bench/linux-boot.sh, bench/disk.sh and bench/net.sh run smolvm and QEMU side by side in
+# one x86_64 L1 (tests/harness/x86_64/run-l1.sh), which chroots into the host's root over
+# virtio-9p so that Debian's qemu-system-x86_64 runs there (shared/ENVIRONMENT.md,
+# "Running QEMU beside smolvm inside L1"); bench/aarch64-boot.sh does the same in the
+# aarch64 L1 (tests/harness/aarch64/run-l1.sh), from its initramfs.
 #
 # Sourced in three places, so POSIX sh only (busybox sh must parse all of it):
 #   - on the host, by bench/BENCH.sh (bash, `set -euo pipefail`): the bench_* functions
-#     prepare the work directory and run L1 under a stall watchdog;
-#   - in L1's initramfs (busybox sh), by the stage 1 of bench/BENCH-l1.sh, as
-#     /harness/lib-l1.sh: l1_chroot mounts the host root and chroots into it;
+#     parse the common options, prepare the work directory, run L1 under a stall watchdog
+#     and render the report;
+#   - in L1's initramfs (busybox sh), as /harness/lib-l1.sh: by the stage 1 of
+#     bench/BENCH-l1.sh (l1_chroot mounts the host root and chroots into it), and by
+#     bench/aarch64/boot-l1.sh, which runs there;
 #   - in the chroot, by stage 2, as $WORK/lib-l1.sh: l1_heartbeat, l1_order, l1_facts,
-#     l1_run for the measured boots.
-# The caller sets BENCH (disk, net) before sourcing; the work directory is WORK.
+#     l1_run, l1_boot for the measured runs.
+# The caller sets BENCH (linux-boot, aarch64-boot, disk, net: the script's name) before
+# sourcing; the work directory is WORK.
+
+# The kernel command line of the x86_64 L2 guests.
+# shellcheck disable=SC2034 # for the callers
+BENCH_CMDLINE_X86="console=ttyS0 panic=-1 quiet i8042.noaux i8042.nomux tsc=reliable no_timer_check"
 
 # ---- host side ---------------------------------------------------------------------------
 
@@ -23,20 +32,127 @@ bench_die() {
 	exit 1
 }
 
+# bench_usage MESSAGE: a usage error (exit status 2).
+bench_usage() {
+	printf '%s.sh: %s\n' "$BENCH" "$*" >&2
+	exit 2
+}
+
+# bench_options DEFAULT_ROUNDS QUICK_ROUNDS ARGS...: the options every benchmark has:
+#   --quick (QUICK=1, ROUNDS=QUICK_ROUNDS), --runs N or --rounds N (ROUNDS), --report
+#   (REPORT_ONLY=1), --help (the script's header comment).
+# Any other option goes to the caller's function bench_option, if there is one: called with
+# the remaining arguments, it sets b_took to how many it used (0: unknown option).
+bench_options() {
+	ROUNDS=$1 b_quick=$2
+	shift 2
+	QUICK=0 REPORT_ONLY=0
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--quick) ROUNDS=$b_quick QUICK=1 b_took=1 ;;
+		--runs | --rounds)
+			[ $# -ge 2 ] || bench_usage "$1 needs N"
+			ROUNDS=$2 b_took=2 ;;
+		--report) REPORT_ONLY=1 b_took=1 ;;
+		-h | --help)
+			sed -n '4,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
+			exit 0 ;;
+		*)
+			b_took=0
+			if command -v bench_option >/dev/null 2>&1; then
+				bench_option "$@"
+			fi
+			[ "$b_took" -gt 0 ] || bench_usage "unknown option $1 (try --help)" ;;
+		esac
+		shift "$b_took"
+	done
+	case $ROUNDS in
+	'' | 0* | *[!0-9]*) bench_usage "--runs must be a positive number" ;;
+	esac
+}
+
+# bench_positive VAR...: each VAR must hold a positive number.
+bench_positive() {
+	for b_n in "$@"; do
+		eval "b_v=\${$b_n:-}"
+		case $b_v in
+		'' | 0* | *[!0-9]*) bench_usage "$b_n must be a positive number" ;;
+		esac
+	done
+}
+
+# bench_vmms KNOWN...: every VMM in VMMS must be one of KNOWN, smolvm among them, and
+# smolvm-b needs SMOLVM_B.
+bench_vmms() {
+	for b_v in $VMMS; do
+		case " $* " in
+		*" $b_v "*) ;;
+		*) bench_usage "unknown VMM '$b_v' in VMMS" ;;
+		esac
+	done
+	case " $VMMS " in
+	*" smolvm "*) ;;
+	*) bench_usage "VMMS must include smolvm" ;;
+	esac
+	case " $VMMS " in
+	*" smolvm-b "*) [ -n "${SMOLVM_B:-}" ] || bench_usage "VMM smolvm-b needs SMOLVM_B" ;;
+	esac
+}
+
+# bench_watchdog_settings: HEARTBEAT [30], STALL_TIMEOUT [240] and RETRIES [3] for
+# bench_l1_sessions, checked.
+bench_watchdog_settings() {
+	HEARTBEAT=${HEARTBEAT:-30}
+	STALL_TIMEOUT=${STALL_TIMEOUT:-240}
+	RETRIES=${RETRIES:-3}
+	bench_positive STALL_TIMEOUT
+	case $HEARTBEAT$RETRIES in
+	'' | *[!0-9]*) bench_usage "HEARTBEAT and RETRIES must be numbers" ;;
+	esac
+	[ "$HEARTBEAT" -eq 0 ] || [ "$STALL_TIMEOUT" -gt $((HEARTBEAT * 2)) ] ||
+		bench_usage "STALL_TIMEOUT must exceed 2 x HEARTBEAT"
+}
+
+# bench_workdir: WORK = BENCH_OUT/BENCH, as an absolute path (BENCH_OUT is created).
+bench_workdir() {
+	mkdir -p "$BENCH_OUT"
+	WORK=$(cd "$BENCH_OUT" && pwd)/$BENCH
+}
+
+# bench_render REPORT_PY: the markdown report of the run in WORK, to stdout and
+# BENCH_OUT/BENCH.md.
+bench_render() {
+	$PY "$1" "$WORK" >"$BENCH_OUT/$BENCH.md" || bench_die "$1 failed"
+	cat "$BENCH_OUT/$BENCH.md"
+}
+
+# bench_report_only REPORT_PY: with --report, renders the last run's report and exits.
+bench_report_only() {
+	[ "$REPORT_ONLY" = 1 ] || return 0
+	[ -s "$WORK/results.tsv" ] || bench_die "no results in $WORK: run without --report first"
+	bench_render "$1"
+	exit 0
+}
+
 bench_need_tool() { # bench_need_tool TOOL PACKAGE
 	command -v "$1" >/dev/null 2>&1 && return 0
 	bench_log "installing $2 (for $1)"
 	apt-get install -y "$2" >&2 || bench_die "could not install $2"
 }
 
-# The tools every benchmark needs; sets PY.
+# bench_python: PY, the python3 for the report.
+bench_python() {
+	PY=/usr/bin/python3
+	[ -x $PY ] || PY=$(command -v python3) || bench_die "python3 is needed for the statistics"
+}
+
+# The tools every x86_64 benchmark needs; sets PY.
 bench_tools() {
 	bench_need_tool qemu-system-x86_64 qemu-system-x86
 	bench_need_tool cpio cpio
 	bench_need_tool gcc gcc
 	[ -x /bin/busybox ] || bench_need_tool busybox busybox-static
-	PY=/usr/bin/python3
-	[ -x $PY ] || PY=$(command -v python3) || bench_die "python3 is needed for the statistics"
+	bench_python
 }
 
 # bench_smolvm: a private copy of smolvm in WORK (a rebuild by someone else during the run
@@ -76,16 +192,42 @@ bench_kernels() {
 	cp "$b_dir/bzImage" "$WORK/kernel"
 	KINFO="the project's kernels/linux build, $(sed -n 's/^kernel: //p' "$b_dir/build-info" 2>/dev/null) (bzImage, $(stat -c %s "$b_dir/bzImage") bytes)"
 	echo "$KINFO" >"$WORK/kernels.txt"
+	bench_l1_kernel
+}
+
+# bench_l1_kernel: L1KDIR, the x86_64 L1's kernel tree (Debian's generic kernel).
+bench_l1_kernel() {
 	L1KDIR=$(scripts/fetch-debian-kernel.sh --cached --flavour generic amd64 | tail -n 1)
 	[ -d "$L1KDIR" ] || bench_die "no Debian generic kernel for L1"
 }
 
-# bench_static NAME SOURCE [GCC ARGS]: a static helper binary WORK/NAME.
+# bench_static NAME SOURCE [GCC ARGS]: a static helper binary WORK/NAME, built with
+# BENCH_CC [gcc].
 bench_static() {
 	b_name=$1 b_src=$2
 	shift 2
-	gcc -std=gnu17 -O2 -Wall -Wextra -Werror -static "$@" -o "$WORK/$b_name" "$b_src" ||
-		bench_die "building $b_src failed"
+	${BENCH_CC:-gcc} -std=gnu17 -O2 -Wall -Wextra -Werror -static "$@" -o "$WORK/$b_name" \
+		"$b_src" || bench_die "building $b_src failed"
+}
+
+# bench_conf: WORK/bench.conf with the settings every L1 script reads (WORK VMMS ROUNDS
+# MEM RUN_TIMEOUT CMDLINE L1_MEM L1_SMP HEARTBEAT SMOLVM_REV SMOLVM_B), then the
+# benchmark's own lines from stdin.
+bench_conf() {
+	cat >"$WORK/bench.conf" <<EOF
+WORK='$WORK'
+VMMS='$VMMS'
+ROUNDS=$ROUNDS
+MEM=$MEM
+RUN_TIMEOUT=$RUN_TIMEOUT
+CMDLINE='$CMDLINE'
+L1_MEM='$L1_MEM'
+L1_SMP=${L1_SMP:-1}
+HEARTBEAT=${HEARTBEAT:-0}
+SMOLVM_REV='${SMOLVM_REV:-}'
+SMOLVM_B='${SMOLVM_B:-}'
+EOF
+	cat >>"$WORK/bench.conf"
 }
 
 # bench_run_l1 [RUN-L1 ARGS...]: one L1 session running bench/$BENCH-l1.sh; sets rc
@@ -96,8 +238,9 @@ bench_static() {
 # stopped through the `timeout` process run-l1.sh started it under.
 bench_run_l1() {
 	rc=0
-	# multidevs=remap: the host root spans several file systems whose inode numbers
-	# collide (see bench/linux-boot.sh).
+	# multidevs=remap: the host root spans several file systems (/, /proc, /sys, ...)
+	# whose inode numbers collide; without it L1's 9p client mixes up /proc and /sys
+	# and the proc mount in the chroot disappears.
 	tests/harness/x86_64/run-l1.sh --script "bench/$BENCH-l1.sh" \
 		--file "$WORK/bench.conf:/harness/bench.conf" --file bench/lib-l1.sh:/harness/lib-l1.sh \
 		--kernel-dir "$L1KDIR" --module virtio_pci --module 9pnet_virtio --module 9p \
@@ -223,7 +366,47 @@ l1_resume() {
 	echo $l_next
 }
 
-# l1_facts QEMU: L1 facts both benchmarks report, one per line.
+# l1_setup FILE...: the chroot's start in stage 2: the tmpfs directory /tmp/bench (runs/
+# below it) and WORK/runs, FILE... (and smolvm-b if there is one) copied from WORK into
+# /tmp/bench; QEMU = the host root's qemu-system-x86_64. Fails with a BENCH-ERROR line if
+# anything is missing, /dev/kvm included.
+l1_setup() {
+	mkdir -p /tmp/bench/runs "$WORK/runs" || return 1
+	for l_f in "$@"; do
+		cp "$WORK/$l_f" /tmp/bench/ || return 1
+	done
+	[ ! -f "$WORK/smolvm-b" ] || cp "$WORK/smolvm-b" /tmp/bench/ || return 1
+	QEMU=$(command -v qemu-system-x86_64) || {
+		echo "BENCH-ERROR: no qemu-system-x86_64 in the host root"
+		return 1
+	}
+	[ -c /dev/kvm ] || {
+		echo "BENCH-ERROR: no /dev/kvm in L1"
+		return 1
+	}
+}
+
+# l1_rounds WARMUP_ARGS ARGS: the rounds of a device benchmark, each calling the caller's
+# `run ROUND VMM ARGS` for every VMM: round 0, the warm-up (discarded; it loads QEMU and its
+# libraries over 9p) with WARMUP_ARGS, then the measured rounds (from l1_resume: after an
+# L1 that stalled, the first one not finished) with ARGS, the VMM order rotating.
+l1_rounds() {
+	# Before the warm-up, which adds to the results.
+	# shellcheck disable=SC2086 # a list
+	l_rnd=$(l1_resume $VMMS)
+	for l_rv in $VMMS; do
+		run 0 "$l_rv" "$1"
+	done
+	while [ "$l_rnd" -le "$ROUNDS" ]; do
+		# shellcheck disable=SC2046,SC2086 # lists
+		for l_rv in $(l1_order "$l_rnd" $VMMS); do
+			run "$l_rnd" "$l_rv" "$2"
+		done
+		l_rnd=$((l_rnd + 1))
+	done
+}
+
+# l1_facts QEMU: L1 facts the x86_64 benchmarks report, one per line.
 l1_facts() {
 	echo "L1 kernel: $(uname -r)"
 	echo "L1 CPUs: $(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)"
@@ -269,8 +452,36 @@ l1_run() {
 	l_status=$2
 }
 
-# l1_failed BASE: the end of a failed run's console and stderr on L1's console.
+# l1_failed BASE [OUT_LINES [ERR_LINES]]: the end of a failed run's console (15 lines) and
+# stderr (10) on L1's console.
 l1_failed() {
-	tail -n 15 "$1.out" | sed 's/^/  | /'
-	tail -n 10 "$1.err" | sed 's/^/  ! /'
+	tr -d '\r' <"$1.out" | tail -n "${2:-15}" | sed 's/^/  | /'
+	tail -n "${3:-10}" "$1.err" | sed 's/^/  ! /'
+}
+
+# l1_boot BOOTTIME BASE -- CMD...: one boot of CMD timed by BOOTTIME
+# (bench/linux/boottime.c: process start to MARKER on its stdout, and to its exit; the VMM
+# is killed at the message of a kernel that halts instead of powering off, status 125;
+# TIMEOUT = RUN_TIMEOUT), console in BASE.out, stderr in BASE.err. Sets l_marker_us,
+# l_total_us, l_status and l_rss_kb (-1 -1 255 0 if BOOTTIME failed).
+l1_boot() {
+	l_bt=$1 l_base=$2
+	shift 3
+	l_line=$("$l_bt" -t "$RUN_TIMEOUT" -x "reboot: System halted" -o "$l_base.out" \
+		"$MARKER" -- "$@" 2>"$l_base.err")
+	# marker_us=N total_us=N status=N maxrss_kb=N -> N N N N
+	# shellcheck disable=SC2046 # split on purpose
+	set -- $(echo "$l_line" | sed 's/[a-z_]*=//g')
+	if [ $# -ne 4 ]; then
+		echo "boottime failed: $l_line" >>"$l_base.err"
+		set -- -1 -1 255 0
+	fi
+	# shellcheck disable=SC2034 # for the caller
+	l_marker_us=$1 l_total_us=$2 l_status=$3 l_rss_kb=$4
+}
+
+# l1_boot_failed: true if the last l1_boot saw no marker or an exit status other than 0 and
+# 125 (a guest that halted after the marker).
+l1_boot_failed() {
+	[ "$l_marker_us" -lt 0 ] || { [ "$l_status" -ne 0 ] && [ "$l_status" -ne 125 ]; }
 }

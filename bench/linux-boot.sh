@@ -42,99 +42,43 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
-ROUNDS=10
+BENCH=linux-boot
+# shellcheck source=bench/lib-l1.sh
+. bench/lib-l1.sh
+log() { bench_log "$@"; }
+die() { bench_die "$@"; }
 MINIMAL=1
-REPORT_ONLY=0
-while [ $# -gt 0 ]; do
+bench_option() { # the options only this benchmark has
 	case $1 in
-	--quick) ROUNDS=3; shift ;;
-	--runs) [ $# -ge 2 ] || { echo "linux-boot.sh: --runs needs N" >&2; exit 2; }
-		ROUNDS=$2; shift 2 ;;
-	--no-minimal) MINIMAL=0; shift ;;
-	--report) REPORT_ONLY=1; shift ;;
-	-h | --help)
-		sed -n '4,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
-		exit 0 ;;
-	*) echo "linux-boot.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
+	--no-minimal) MINIMAL=0 b_took=1 ;;
 	esac
-done
-[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || { echo "linux-boot.sh: --runs must be a positive number" >&2; exit 2; }
+}
+bench_options 10 3 "$@"
 
 BENCH_OUT=${BENCH_OUT:-build/bench}
 L1_MEM=${L1_MEM:-1G}
+L1_SMP=1
 RUN_TIMEOUT=${RUN_TIMEOUT:-180}
-CMDLINE="console=ttyS0 panic=-1 quiet i8042.noaux i8042.nomux tsc=reliable no_timer_check"
+CMDLINE=$BENCH_CMDLINE_X86
 MEM=256M
 # qemu-microvm-rtc (-M microvm,rtc=on) is not in the brief: with KVM, microvm's
 # rtc=auto means no RTC, yet its ACPI tables do not say so, and the Debian kernel's
 # rtc_cmos probe of the absent CMOS RTC stalls ~4 s in this nested setup.
 VMMS="smolvm qemu-microvm qemu-microvm-rtc qemu-pc"
+# No stall watchdog and no second L1 session (linux-boot-l1.sh cannot resume).
+HEARTBEAT=0 RETRIES=0
+bench_tools
 
-log() { printf '==> %s\n' "$*" >&2; }
-die() { printf 'linux-boot.sh: error: %s\n' "$*" >&2; exit 1; }
-
-need_tool() { # need_tool TOOL PACKAGE
-	command -v "$1" >/dev/null 2>&1 && return 0
-	log "installing $2 (for $1)"
-	apt-get install -y "$2" >&2 || die "could not install $2"
-}
-need_tool qemu-system-x86_64 qemu-system-x86
-need_tool cpio cpio
-need_tool gcc gcc
-[ -x /bin/busybox ] || need_tool busybox busybox-static
-PY=/usr/bin/python3
-[ -x $PY ] || PY=$(command -v python3) || die "python3 is needed for the statistics"
-
-mkdir -p "$BENCH_OUT"
-WORK=$(cd "$BENCH_OUT" && pwd)/linux-boot
-
-render() { # the markdown report of the run in $WORK, to stdout and $BENCH_OUT/linux-boot.md
-	$PY bench/linux/report.py "$WORK" >"$WORK/table.md" || die "bench/linux/report.py failed"
-
-	{
-		cat "$WORK/table.md"
-		echo
-		echo "L1 facts:"
-		echo
-		sed 's/^/    /' "$WORK/l1-info.txt" 2>/dev/null || true
-		for k in $KERNELS; do
-			if [ -s "$WORK/runs/$k-smolvm-stats.err" ]; then
-				echo
-				echo "smolvm --stats, $k kernel (one extra boot):"
-				echo
-				sed 's/^/    /' "$WORK/runs/$k-smolvm-stats.err"
-			fi
-		done
-		echo
-		echo "Raw data: $WORK (results.tsv: round kernel vmm marker_us total_us status maxrss_kb)."
-	} >"$BENCH_OUT/linux-boot.md"
-	cat "$BENCH_OUT/linux-boot.md"
-}
-
-if [ "$REPORT_ONLY" = 1 ]; then
-	[ -s "$WORK/results.tsv" ] || die "no results in $WORK: run without --report first"
-	KERNELS=$(sed -n "s/^KERNELS='\(.*\)'$/\1/p" "$WORK/bench.conf")
-	render
-	exit 0
-fi
+bench_workdir
+bench_report_only bench/linux/report.py
 
 rm -rf "$WORK"
 mkdir -p "$WORK"
 
-# smolvm: a private copy, so a rebuild by someone else during the run changes nothing.
-if [ -n "${SMOLVM:-}" ]; then
-	[ -x "$SMOLVM" ] || die "SMOLVM=$SMOLVM is not executable"
-else
-	log "make smolvm"
-	make -s smolvm >&2 || die "make smolvm failed"
-	SMOLVM=build/smolvm
-fi
-file -L "$SMOLVM" 2>/dev/null | grep -q 'statically linked' ||
-	log "warning: $SMOLVM is not statically linked (it runs in L1 from the host root, so it may still work)"
-cp "$SMOLVM" "$WORK/smolvm"
+bench_smolvm
 
 log "building the timing helper"
-gcc -std=gnu17 -O2 -Wall -Wextra -Werror -static -o "$WORK/boottime" bench/linux/boottime.c
+bench_static boottime bench/linux/boottime.c
 
 log "kernels"
 CLOUD=$(scripts/fetch-debian-kernel.sh --cached --print-vmlinuz amd64 | tail -n 1)
@@ -152,22 +96,15 @@ if [ "$MINIMAL" = 1 ]; then
 		log "no minimal kernel (kernels/linux/build.sh has not been run): cloud kernel only"
 	fi
 fi
-L1KDIR=$(scripts/fetch-debian-kernel.sh --cached --flavour generic amd64 | tail -n 1)
-[ -d "$L1KDIR" ] || die "no Debian generic kernel for L1"
+bench_l1_kernel
 
 log "L2 initramfs"
 tests/harness/mkinitramfs.sh --out "$WORK/l2-initrd.cpio.gz" --init bench/linux/l2-init.sh >&2
 
-cp bench/linux-boot-l1.sh "$WORK/linux-boot-l1.sh"
+cp bench/linux-boot-l1.sh bench/lib-l1.sh "$WORK/"
 echo "$KINFO" >"$WORK/kernels.txt"
-cat >"$WORK/bench.conf" <<EOF
-WORK='$WORK'
+bench_conf <<EOF
 KERNELS='$KERNELS'
-VMMS='$VMMS'
-ROUNDS=$ROUNDS
-MEM=$MEM
-RUN_TIMEOUT=$RUN_TIMEOUT
-CMDLINE='$CMDLINE'
 EOF
 
 # Each boot takes a few seconds in L2; the slowest seen are far below RUN_TIMEOUT.
@@ -175,20 +112,6 @@ nk=$(wc -w <<<"$KERNELS")
 nv=$(wc -w <<<"$VMMS")
 L1_TIMEOUT=$((300 + (ROUNDS + 2) * nk * nv * 60))
 log "L1: $ROUNDS rounds x kernels ($KERNELS) x VMMs ($VMMS), console on stderr, log $WORK/l1-console.log"
-t0=$SECONDS
-rc=0
-# multidevs=remap: the host root spans several file systems (/, /proc, /sys, ...)
-# whose inode numbers collide; without it L1's 9p client mixes up /proc and
-# /sys and the proc mount in the chroot disappears.
-tests/harness/x86_64/run-l1.sh --script bench/linux-boot-l1.sh \
-	--file "$WORK/bench.conf:/harness/bench.conf" \
-	--kernel-dir "$L1KDIR" --module virtio_pci --module 9pnet_virtio --module 9p \
-	--mem "$L1_MEM" --smp 1 --timeout "$L1_TIMEOUT" --log "$WORK/l1-console.log" \
-	--qemu-arg -virtfs --qemu-arg "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
-	--qemu-arg -virtfs --qemu-arg "local,path=$WORK,mount_tag=out,security_model=none" \
-	>&2 || rc=$?
-log "L1 finished after $((SECONDS - t0)) s, status $rc"
-[ -s "$WORK/results.tsv" ] || die "no results from L1 (status $rc); see $WORK/l1-console.log"
-grep -q BENCH-DONE "$WORK/l1-console.log" || log "warning: L1 did not finish the benchmark (status $rc)"
-
-render
+# shellcheck disable=SC2119 # no extra run-l1.sh arguments
+bench_l1_sessions
+bench_render bench/linux/report.py

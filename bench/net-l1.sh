@@ -40,18 +40,7 @@ L1_IP=10.0.0.1
 GUEST_IP=10.0.0.2
 MAC=52:54:00:12:34:56 # QEMU's default; smolvm is given the same
 PORT=5201
-mkdir -p $T/runs "$WORK/runs" || exit 1
-cp "$WORK/smolvm" "$WORK/vmmrun" "$WORK/netio" "$WORK/kernel" "$WORK/l2-initrd.cpio.gz" $T/ ||
-	exit 1
-[ ! -f "$WORK/smolvm-b" ] || cp "$WORK/smolvm-b" $T/ || exit 1
-QEMU=$(command -v qemu-system-x86_64) || {
-	echo "BENCH-ERROR: no qemu-system-x86_64 in the host root"
-	exit 1
-}
-[ -c /dev/kvm ] || {
-	echo "BENCH-ERROR: no /dev/kvm in L1"
-	exit 1
-}
+l1_setup smolvm vmmrun netio kernel l2-initrd.cpio.gz || exit 1
 [ -c /dev/net/tun ] || {
 	echo "BENCH-ERROR: no /dev/net/tun in L1 (the tun module)"
 	exit 1
@@ -129,22 +118,8 @@ run() {
 l1_heartbeat
 NETARGS="net.ip=$GUEST_IP net.host=$L1_IP"
 SIZES="$NETARGS net.mb=$NET_MB net.rr_n=$RR_N net.ping_n=$PING_N"
-# The first round to run (1, or later after an L1 that stalled); before the warm-up, which
-# adds to the results.
-# shellcheck disable=SC2086 # a list
-round=$(l1_resume $VMMS)
-# Round 0, the warm-up (discarded): loads QEMU and its libraries over 9p, small tests.
-for v in $VMMS; do
-	run 0 "$v" "$NETARGS net.mb=8 net.rr_n=200 net.ping_n=3"
-done
-while [ "$round" -le "$ROUNDS" ]; do
-	# shellcheck disable=SC2046,SC2086 # lists
-	set -- $(l1_order "$round" $VMMS)
-	for v in "$@"; do
-		run "$round" "$v" "$SIZES"
-	done
-	round=$((round + 1))
-done
+# The warm-up with small tests.
+l1_rounds "$NETARGS net.mb=8 net.rr_n=200 net.ping_n=3" "$SIZES"
 # smolvm's own exit statistics over one whole run.
 run stats smolvm "$SIZES" --stats
 

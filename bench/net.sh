@@ -50,22 +50,12 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
-ROUNDS=5
-REPORT_ONLY=0
-QUICK=0
-while [ $# -gt 0 ]; do
-	case $1 in
-	--quick) ROUNDS=2 QUICK=1; shift ;;
-	--runs) [ $# -ge 2 ] || { echo "net.sh: --runs needs N" >&2; exit 2; }
-		ROUNDS=$2; shift 2 ;;
-	--report) REPORT_ONLY=1; shift ;;
-	-h | --help)
-		sed -n '4,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
-		exit 0 ;;
-	*) echo "net.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
-	esac
-done
-[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || { echo "net.sh: --runs must be a positive number" >&2; exit 2; }
+BENCH=net
+# shellcheck source=bench/lib-l1.sh
+. bench/lib-l1.sh
+log() { bench_log "$@"; }
+die() { bench_die "$@"; }
+bench_options 5 2 "$@"
 
 BENCH_OUT=${BENCH_OUT:-build/bench}
 L1_MEM=${L1_MEM:-1536M}
@@ -73,51 +63,17 @@ RUN_TIMEOUT=${RUN_TIMEOUT:-600}
 NET_MB=${NET_MB:-$([ $QUICK = 1 ] && echo 64 || echo 128)}
 RR_N=${RR_N:-2000}
 PING_N=${PING_N:-20}
-CMDLINE="console=ttyS0 panic=-1 quiet i8042.noaux i8042.nomux tsc=reliable no_timer_check"
+CMDLINE=$BENCH_CMDLINE_X86
 MEM=256M
 VMMS=${VMMS:-smolvm qemu-microvm qemu-microvm-vhost}
 L1_SMP=${L1_SMP:-1}
-HEARTBEAT=${HEARTBEAT:-30}
-STALL_TIMEOUT=${STALL_TIMEOUT:-240}
-RETRIES=${RETRIES:-3}
-for v in $VMMS; do
-	case $v in
-	smolvm | smolvm-b | qemu-microvm | qemu-microvm-vhost | qemu-microvm-modern | qemu-microvm-nomrg) ;;
-	*) echo "net.sh: unknown VMM '$v' in VMMS" >&2; exit 2 ;;
-	esac
-done
-[[ " $VMMS " == *" smolvm "* ]] || { echo "net.sh: VMMS must include smolvm" >&2; exit 2; }
-[ -n "${SMOLVM_B:-}" ] || [[ " $VMMS " != *" smolvm-b "* ]] ||
-	{ echo "net.sh: VMM smolvm-b needs SMOLVM_B" >&2; exit 2; }
-for n in NET_MB RR_N PING_N RUN_TIMEOUT L1_SMP STALL_TIMEOUT; do
-	[[ ${!n} =~ ^[1-9][0-9]*$ ]] || { echo "net.sh: $n must be a positive number" >&2; exit 2; }
-done
-[[ $HEARTBEAT =~ ^[0-9]+$ && $RETRIES =~ ^[0-9]+$ ]] ||
-	{ echo "net.sh: HEARTBEAT and RETRIES must be numbers" >&2; exit 2; }
-[ "$HEARTBEAT" -eq 0 ] || [ "$STALL_TIMEOUT" -gt $((HEARTBEAT * 2)) ] ||
-	{ echo "net.sh: STALL_TIMEOUT must exceed 2 x HEARTBEAT" >&2; exit 2; }
-
-BENCH=net
-# shellcheck source=bench/lib-l1.sh
-. bench/lib-l1.sh
-log() { bench_log "$@"; }
-die() { bench_die "$@"; }
+bench_vmms smolvm smolvm-b qemu-microvm qemu-microvm-vhost qemu-microvm-modern qemu-microvm-nomrg
+bench_positive NET_MB RR_N PING_N RUN_TIMEOUT L1_SMP
+bench_watchdog_settings
 bench_tools
 
-mkdir -p "$BENCH_OUT"
-WORK=$(cd "$BENCH_OUT" && pwd)/net
-
-render() { # the markdown report of the run in $WORK, to stdout and $BENCH_OUT/net.md
-	$PY bench/linux/net/report.py "$WORK" >"$BENCH_OUT/net.md" ||
-		die "bench/linux/net/report.py failed"
-	cat "$BENCH_OUT/net.md"
-}
-
-if [ "$REPORT_ONLY" = 1 ]; then
-	[ -s "$WORK/results.tsv" ] || die "no results in $WORK: run without --report first"
-	render
-	exit 0
-fi
+bench_workdir
+bench_report_only bench/linux/net/report.py
 
 rm -rf "$WORK"
 mkdir -p "$WORK"
@@ -136,21 +92,10 @@ tests/harness/mkinitramfs.sh --out "$WORK/l2-initrd.cpio.gz" --init bench/linux/
 	--file "$WORK/netio:/bin/netio" >&2
 
 cp bench/net-l1.sh bench/lib-l1.sh "$WORK/"
-cat >"$WORK/bench.conf" <<EOF
-WORK='$WORK'
-VMMS='$VMMS'
-ROUNDS=$ROUNDS
-MEM=$MEM
-RUN_TIMEOUT=$RUN_TIMEOUT
-CMDLINE='$CMDLINE'
+bench_conf <<EOF
 NET_MB=$NET_MB
 RR_N=$RR_N
 PING_N=$PING_N
-L1_MEM='$L1_MEM'
-L1_SMP=$L1_SMP
-HEARTBEAT=$HEARTBEAT
-SMOLVM_REV='$SMOLVM_REV'
-SMOLVM_B='${SMOLVM_B:-}'
 EOF
 
 nv=$(wc -w <<<"$VMMS")
@@ -159,4 +104,4 @@ log "L1: warm-up + $ROUNDS rounds x VMMs ($VMMS), console on stderr, log $WORK/l
 
 # tun for tap0, vhost_net for the vhost=on variant.
 bench_l1_sessions --module tun --module vhost_net
-render
+bench_render bench/linux/net/report.py

@@ -7,6 +7,7 @@
 # cloud kernel under qemu-system-aarch64 TCG with emulated EL2, so L1 has /dev/kvm). The
 # L1 initramfs holds (bench/aarch64-boot.sh puts them there):
 #   /harness/bench.conf   KERNELS VMMS ROUNDS MEM CMDLINE RUN_TIMEOUT MARKER
+#   /harness/lib-l1.sh    bench/lib-l1.sh (l1_boot, l1_order, l1_failed)
 #   /bench/boottime       bench/linux/boottime.c, static arm64 build
 #   /bench/kernel-NAME    the L2 kernels (arm64 Image)
 #   /bench/l2-initrd      the L2 busybox initramfs (/init: print MARKER, poweroff -f)
@@ -24,6 +25,7 @@
 
 # shellcheck disable=SC1091 # written by bench/aarch64-boot.sh
 . /harness/bench.conf || exit 1
+. /harness/lib-l1.sh || exit 1
 B=/bench
 T=/tmp/bench
 mkdir -p $T
@@ -82,15 +84,9 @@ run() {
 			-no-user-config -nographic -serial stdio -no-reboot "$@" \
 			-kernel "$K" -initrd "$I" -append "$CMDLINE" ;;
 	esac
-	line=$($B/boottime -t "$RUN_TIMEOUT" -x "reboot: System halted" -o "$base.out" \
-		"$MARKER" -- "$@" 2>"$base.err")
-	# marker_us=N total_us=N status=N maxrss_kb=N -> N N N N
-	# shellcheck disable=SC2046 # split on purpose
-	set -- $(echo "$line" | sed 's/[a-z_]*=//g')
-	if [ $# -ne 4 ]; then
-		echo "boottime failed: $line" >>"$base.err"
-		set -- -1 -1 255 0
-	fi
+	l1_boot $B/boottime "$base" -- "$@"
+	# shellcheck disable=SC2154 # set by l1_boot
+	set -- "$l_marker_us" "$l_total_us" "$l_status" "$l_rss_kb"
 	clock=$(tr -d '\r' <"$base.out" | sed -n 's/^\[ *\([0-9]*\)\.\([0-9][0-9][0-9]\).*\] reboot: Power down.*/\1\2/p' | tail -n 1)
 	clock=$(echo "${clock:--1}" | sed 's/^0*\([0-9]\)/\1/')
 	printf 'BENCH-TSV %s %s %s %s %s %s %s %s\n' "$r" "$k" "$v" "$1" "$2" "$3" "$4" "$clock"
@@ -98,10 +94,9 @@ run() {
 		tl=$(grep -m 1 'boot timeline' "$base.err")
 		[ -z "$tl" ] || printf 'BENCH-TIMELINE %s %s %s\n' "$r" "$k" "$tl"
 	fi
-	if [ "$1" -lt 0 ] || { [ "$3" -ne 0 ] && [ "$3" -ne 125 ]; }; then
+	if l1_boot_failed; then
 		echo "BENCH-FAIL round=$r kernel=$k vmm=$v: no marker or exit status $3; last output:"
-		tr -d '\r' <"$base.out" | tail -n 25 | sed 's/^/  | /'
-		tail -n 15 "$base.err" | sed 's/^/  ! /'
+		l1_failed "$base" 25 15
 	elif [ "$r" = 0 ]; then
 		# the warm-up boot's console, for the record (and to see the cmdline took)
 		tr -d '\r' <"$base.out" | tail -n 12 | sed "s/^/  [$k $v] | /"
@@ -113,16 +108,8 @@ run() {
 r=0
 while [ $r -le "$ROUNDS" ]; do
 	for k in $KERNELS; do
-		# rotate the VMM order: round r starts at VMM number r mod (number of VMMs)
-		# shellcheck disable=SC2086 # a list
-		set -- $VMMS
-		i=0
-		while [ $i -lt $((r % $#)) ]; do
-			first=$1
-			shift
-			set -- "$@" "$first"
-			i=$((i + 1))
-		done
+		# shellcheck disable=SC2046,SC2086 # lists
+		set -- $(l1_order $r $VMMS)
 		for v in "$@"; do
 			run $r "$k" "$v"
 		done

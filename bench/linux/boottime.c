@@ -35,13 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static long long now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
+#include "child.h"
 
 static volatile pid_t child;
 static volatile sig_atomic_t alarm_killed;
@@ -64,7 +58,7 @@ int main(int argc, char **argv)
 {
 	const char *outfile = NULL, *marker, *halt = NULL;
 	double timeout_s = 300;
-	int opt, pfd[2], outfd = -1, status = 0, killed = 0, halted = 0;
+	int opt, rfd, outfd = -1, status = 0, killed = 0, halted = 0;
 	size_t mlen, hlen = 0, keep, have = 0;
 	char *win;
 	long long t0, t_marker = -1, t_exit, deadline;
@@ -102,61 +96,21 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		perror("pipe");
-		return 2;
-	}
 	/* Sliding window: the last keep bytes plus one read's worth. */
 	keep = (hlen > mlen ? hlen : mlen) - 1;
 	win = malloc(keep + 65536);
 	if (!win)
 		return 2;
 
-	t0 = now_us();
-	deadline = t0 + (long long)(timeout_s * 1e6);
-	pid = fork();
-	if (pid < 0) {
-		perror("fork");
+	pid = child_start("boottime", argv, &rfd, &t0);
+	if (pid < 0)
 		return 2;
-	}
-	if (pid == 0) {
-		int nul = open("/dev/null", O_RDONLY);
-
-		if (nul >= 0)
-			dup2(nul, 0);
-		dup2(pfd[1], 1);
-		execvp(argv[0], argv);
-		fprintf(stderr, "boottime: exec %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
 	child = pid;
-	close(pfd[1]);
+	deadline = t0 + (long long)(timeout_s * 1e6);
 
 	for (;;) {
-		struct pollfd p = {.fd = pfd[0], .events = POLLIN};
-		long long left = deadline - now_us();
-		ssize_t n;
-		int r;
+		ssize_t n = child_read(rfd, win + have, 65536, pid, deadline, &killed);
 
-		if (left <= 0) {
-			if (!killed) {
-				kill(pid, SIGKILL);
-				killed = 1;
-			}
-			left = 5000000; /* drain what is left after the kill */
-		}
-		r = poll(&p, 1, (int)((left + 999) / 1000));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			perror("poll");
-			break;
-		}
-		if (r == 0)
-			continue;
-		n = read(pfd[0], win + have, 65536);
-		if (n < 0 && errno == EINTR)
-			continue;
 		if (n <= 0)
 			break;
 		if (outfd >= 0 && write(outfd, win + have, (size_t)n) != n)

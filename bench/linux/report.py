@@ -10,16 +10,15 @@ the warm-up, round "stats" the smolvm --stats boots) and runs/KERNEL-VMM-ROUND.{
 """
 import os
 import re
-import shlex
-import statistics as st
 import sys
 
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from report_lib import (boot_col, boot_runs, fmt, fr, indented, med,  # noqa: E402
+                        parse_timeline, print_block, print_boot_details, ratio, read_conf, read_text)
+
 work = sys.argv[1]
-conf = {}
-for line in open(f"{work}/bench.conf"):
-    if "=" in line:
-        k, v = line.rstrip("\n").split("=", 1)
-        conf[k] = " ".join(shlex.split(v))
+conf = read_conf(work)
 kernels = conf["KERNELS"].split()
 vmms = conf["VMMS"].split()
 qemus = [v for v in vmms if v != "smolvm"]
@@ -30,58 +29,24 @@ LABEL = {
     "qemu-pc": "QEMU `-M pc`",
 }
 
-# (kernel, vmm) -> list of dicts: marker, total (None if halted), rss, clock (guest
-# printk time of "reboot: Power down", None if not found), round
-runs, fails, halts = {}, {}, {}
-for line in open(f"{work}/results.tsv"):
-    f = line.rstrip("\n").split("\t")
-    if len(f) != 7 or not f[0].isdigit() or f[0] == "0":
-        continue  # warm-up (round 0) and the --stats diagnostic boots
-    rnd, k, v, mk, tot, status, rss = f
-    status = int(status)
-    # 125: the marker came, then the guest halted instead of powering off
-    if int(mk) < 0 or status not in (0, 125):
-        fails[(k, v)] = fails.get((k, v), 0) + 1
-        continue
-    if status == 125:
-        halts[(k, v)] = halts.get((k, v), 0) + 1
-    clock = None
-    try:
-        out = open(f"{work}/runs/{k}-{v}-{rnd}.out", errors="replace").read()
-        m = re.search(r"\[\s*([0-9]+\.[0-9]+)\] reboot: Power down", out)
-        if m:
-            clock = float(m.group(1)) * 1000
-    except OSError:
-        pass
-    runs.setdefault((k, v), []).append({
-        "marker": int(mk) / 1000, "total": int(tot) / 1000 if status == 0 else None,
-        "rss": int(rss) / 1024, "clock": clock, "round": rnd})
+
+def poweroff_clock(f):
+    """The guest's printk time of "reboot: Power down" in the boot's console, ms."""
+    rnd, k, v = f[:3]
+    m = re.search(r"\[\s*([0-9]+\.[0-9]+)\] reboot: Power down",
+                  read_text(f"{work}/runs/{k}-{v}-{rnd}.out"))
+    return float(m.group(1)) * 1000 if m else None
+
+
+def label(v):
+    return LABEL.get(v, v)
 
 
 def col(k, v, key):
-    return [x[key] for x in runs.get((k, v), []) if x[key] is not None]
+    return boot_col(runs, k, v, key)
 
 
-def med(xs):
-    return st.median(xs) if xs else None
-
-
-def fmt(x, d=0):
-    return "-" if x is None else f"{x:.{d}f}"
-
-
-def mm(xs, d=0):
-    return "-" if not xs else f"{fmt(med(xs), d)} ({fmt(min(xs), d)})"
-
-
-def ratio(a, b):
-    return None if a is None or b is None or b == 0 else a / b
-
-
-def fr(x):
-    return "-" if x is None else f"{x:.2f}x"
-
-
+runs, fails, halts = boot_runs(work, 7, poweroff_clock)
 print("## Linux boot in the nested harness: smolvm vs QEMU\n")
 print(f"All VMMs run in the same L1 (Debian generic kernel under QEMU TCG with emulated SVM, "
       f"1 vCPU) on its `/dev/kvm`, and boot the same L2 kernel and busybox initramfs "
@@ -90,25 +55,11 @@ print(f"All VMMs run in the same L1 (Debian generic kernel under QEMU TCG with e
       f"-no-user-config -nographic -serial stdio -no-reboot`, default CPU model. "
       f"Times in ms from VMM process start (timed in L1), **median (min)** of "
       f"{conf['ROUNDS']} interleaved rounds; one warm-up boot per kernel and VMM discarded. "
-      f"Kernels: {open(f'{work}/kernels.txt').read().strip()}.\n")
+      f"Kernels: {read_text(f'{work}/kernels.txt')}.\n")
 
-print("| kernel | VMM | boots ok | to marker | to exit | guest clock at power-down | "
-      "exit minus guest clock | peak RSS, MiB | smolvm/this, marker | smolvm/this, exit |")
-print("|---|---|---|---|---|---|---|---|---|---|")
-for k in kernels:
-    sm_mk, sm_tot = med(col(k, "smolvm", "marker")), med(col(k, "smolvm", "total"))
-    for v in vmms:
-        xs = runs.get((k, v), [])
-        n_ok, n_fail = len(xs), fails.get((k, v), 0)
-        note = f" ({halts[(k, v)]} halted)" if (k, v) in halts else ""
-        pre = [x["total"] - x["clock"] for x in xs if x["total"] is not None and x["clock"] is not None]
-        r1 = ratio(sm_mk, med(col(k, v, "marker"))) if v != "smolvm" else None
-        r2 = ratio(sm_tot, med(col(k, v, "total"))) if v != "smolvm" else None
-        print(f"| {k} | {LABEL.get(v, v)} | {n_ok}/{n_ok + n_fail}{note} | {mm(col(k, v, 'marker'))} "
-              f"| {mm(col(k, v, 'total'))} | {fmt(med(col(k, v, 'clock')))} | {fmt(med(pre))} "
-              f"| {fmt(med(col(k, v, 'rss')), 1)} | {fr(r1)} | {fr(r2)} |")
+print_boot_details(kernels, vmms, runs, fails, halts, label)
 
-print("\n| kernel | " + " | ".join(f"smolvm / {LABEL.get(v, v)}, marker" for v in qemus)
+print("\n| kernel | " + " | ".join(f"smolvm / {label(v)}, marker" for v in qemus)
       + " | target: marker <= 0.80x QEMU `-M microvm` |")
 print("|---|" + "---|" * (len(qemus) + 1))
 for k in kernels:
@@ -131,13 +82,8 @@ print("|---|" + "---|" * (len(keys) + 5))
 for k in kernels:
     tls = []
     for x in runs.get((k, "smolvm"), []):
-        try:
-            err = open(f"{work}/runs/{k}-smolvm-{x['round']}.err", errors="replace").read()
-        except OSError:
-            continue
-        m = re.search(r"boot timeline \(us since start\): (.*)", err)
-        if m:
-            tl = {a: int(b) / 1000 for a, b in re.findall(r"([a-z-]+) (-?[0-9]+)", m.group(1))}
+        tl = parse_timeline(read_text(f"{work}/runs/{k}-smolvm-{x['round']}.err"))
+        if tl:
             tl["marker"] = x["marker"]
             tls.append(tl)
 
@@ -156,3 +102,12 @@ if "qemu-microvm-rtc" in vmms:
           "(the Debian cloud kernel) then probes the missing RTC, which stalls ~4 s in this "
           "nested setup (`cmos_init` in `initcall_debug`). `-M microvm,rtc=on` avoids it. "
           "smolvm's hardware-reduced ACPI makes Linux skip the legacy RTC probe.")
+
+# What bench/linux-boot.sh appended to the table before: L1 facts, smolvm --stats, raw data.
+print("\nL1 facts:\n")
+if read_text(f"{work}/l1-info.txt"):
+    print(indented(read_text(f"{work}/l1-info.txt")))
+for k in kernels:
+    print_block(f"smolvm --stats, {k} kernel (one extra boot):",
+                read_text(f"{work}/runs/{k}-smolvm-stats.err"))
+print(f"\nRaw data: {work} (results.tsv: round kernel vmm marker_us total_us status maxrss_kb).")

@@ -98,6 +98,9 @@ run_aarch64() {
 	done
 	[ -z "$x86elf" ] || files+=(--file "$x86elf:/l2/x86.elf")
 	files+=(--file tests/harness/aarch64/bare-tests.sh:/harness/bare-tests.sh)
+	# Its cases, written once for both architectures (tests/integration/cases.sh).
+	files+=(--file tests/integration/lib.sh:/harness/integration/)
+	files+=(--file tests/integration/cases.sh:/harness/integration/)
 	files+=(--file tests/harness/aarch64/linux-tests.sh:/harness/linux-tests.sh)
 
 	# linux-tests.sh: the guest kernels and the L2 initramfs (arm64 busybox).

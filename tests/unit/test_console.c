@@ -538,3 +538,42 @@ TEST(console_push_input_notifies)
 	ASSERT_EQ(console_read_byte(fx.con), 'h');
 	fx_fini(&fx);
 }
+
+/* src/console.c lines_before() (line 114, `++seen > lines`): the newline that ends the last
+ * complete line is counted as one of the @lines, which is right when the output ends with
+ * '\n' but not when its last line is unterminated: then that line is not counted and
+ * console_print_tail(con, f, N) prints N + 1 lines. (Before commit 4c54568 the walk skipped
+ * the trailing newline with `from != end` and printed N lines in both cases.) */
+TEST(regression_console_tail_unterminated_last_line)
+{
+	struct con_fx fx;
+
+	ASSERT_TRUE(fx_init(&fx, true));
+	if (!fx.con)
+		return;
+	put(&fx, "a\nb\nc");
+	EXPECT_TAIL(&fx, 2, "b\nc\n");
+	EXPECT_TAIL(&fx, 1, "c\n");
+	fx_fini(&fx);
+}
+
+/* src/console.c console_print_tail() (line 127): the banner is used only if
+ * `panic_pos > start + sizeof(PANIC_BANNER)`, i.e. if it starts at least 2 bytes into the
+ * kept tail; a banner at the very start of the output (or of the kept 8 KiB) is still there
+ * but the report falls back to the last lines and drops it. The test for "the banner's
+ * first byte is still kept" is panic_pos - (sizeof(PANIC_BANNER) - 1) >= start. */
+TEST(regression_console_tail_panic_banner_at_start)
+{
+	struct con_fx fx;
+	char *t;
+
+	ASSERT_TRUE(fx_init(&fx, true));
+	if (!fx.con)
+		return;
+	put(&fx, "Kernel panic - not syncing: x\nafter 1\nafter 2\n");
+	ASSERT_TRUE(console_saw_panic(fx.con));
+	t = tail(&fx, 1);
+	ASSERT_STR_CONTAINS(t, "Kernel panic - not syncing: x\n");
+	free(t);
+	fx_fini(&fx);
+}

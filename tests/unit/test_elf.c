@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "elf_build.h"
 #include "guest_mem.h"
 #include "loader/elf.h"
 #include "log_capture.h"
@@ -36,22 +37,10 @@ static const struct mem_range reserved[] = {
 static struct elf_file build(uint16_t machine, uint64_t entry, const struct seg *segs, unsigned n)
 {
 	struct elf_file f = {calloc(1, FILE_CAP), 0};
-	Elf64_Ehdr eh = {0};
+	Elf64_Ehdr eh = elf64_ehdr(machine, entry, sizeof(Elf64_Ehdr), (uint16_t)n);
 
 	if (!f.data)
 		return f;
-	memcpy(eh.e_ident, ELFMAG, SELFMAG);
-	eh.e_ident[EI_CLASS] = ELFCLASS64;
-	eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	eh.e_ident[EI_VERSION] = EV_CURRENT;
-	eh.e_type = ET_EXEC;
-	eh.e_machine = machine;
-	eh.e_version = EV_CURRENT;
-	eh.e_entry = entry;
-	eh.e_phoff = sizeof(Elf64_Ehdr);
-	eh.e_ehsize = sizeof(Elf64_Ehdr);
-	eh.e_phentsize = sizeof(Elf64_Phdr);
-	eh.e_phnum = (uint16_t)n;
 	memcpy(f.data, &eh, sizeof(eh));
 	f.size = sizeof(eh) + n * sizeof(Elf64_Phdr);
 	for (unsigned i = 0; i < n; i++) {
@@ -144,6 +133,68 @@ static void expect_refused(const char *file, int line, struct elf_file *f, const
 
 #define EXPECT_REFUSED(f, needle) expect_refused(__FILE__, __LINE__, f, needle)
 
+/* An x86_64 file of @segs entered at @entry must be refused (as expect_refused()). */
+static void expect_segs_refused(const char *file, int line, uint64_t entry, const struct seg *segs,
+				unsigned n, const char *needle)
+{
+	struct elf_file f = build(EM_X86_64, entry, segs, n);
+
+	expect_refused(file, line, &f, needle);
+	free(f.data);
+}
+
+#define EXPECT_SEGS_REFUSED(entry, segs, needle)                                                   \
+	expect_segs_refused(__FILE__, __LINE__, entry, segs, ARRAY_SIZE(segs), needle)
+
+/* A file loaded into fresh guest memory; loaded_free() releases both. */
+struct loaded {
+	struct elf_file f;
+	struct guest_mem mem;
+	struct elf_image img;
+	char *msg; /* what the loader logged */
+};
+
+/* Loads @f, which @l then owns, into fresh guest memory: the load must succeed. False (with
+ * everything freed) only if there is no memory to load into. */
+static bool load_ok(const char *file, int line, struct loaded *l, struct elf_file f)
+{
+	int err;
+
+	l->f = f;
+	l->msg = NULL;
+	if (!mem_init(&l->mem)) {
+		test_fail(file, line, "cannot allocate guest memory");
+		guest_mem_free(&l->mem);
+		free(f.data);
+		return false;
+	}
+	err = load(&l->f, &l->mem, &l->img, &l->msg);
+	if (err != 0)
+		test_fail(file, line, "elf_load returned %d: %s", err, l->msg);
+	return true;
+}
+
+#define LOAD_OK(l, f) load_ok(__FILE__, __LINE__, l, f)
+
+static void loaded_free(struct loaded *l)
+{
+	free(l->msg);
+	guest_mem_free(&l->mem);
+	free(l->f.data);
+}
+
+/* The guest byte at @gpa (a failure if it is not RAM). */
+static uint8_t byte_at(const struct loaded *l, uint64_t gpa)
+{
+	const uint8_t *p = guest_mem_ptr(&l->mem, gpa, 1);
+
+	if (!p) {
+		test_fail(__FILE__, __LINE__, "0x%llx is not guest RAM", (unsigned long long)gpa);
+		return 0;
+	}
+	return *p;
+}
+
 /* A typical small kernel: text, data + bss, and a bss-only segment. */
 static const struct seg kernel_segs[] = {
 	{PT_LOAD, 0x1000, 0x100000, 0x100000, 0x800, 0x800, 0x10, NULL},
@@ -158,47 +209,42 @@ static struct elf_file kernel(void)
 
 TEST(elf_loads_segments_and_zeroes_bss)
 {
-	struct elf_file f = kernel();
-	struct guest_mem mem;
-	struct elf_image img;
+	struct loaded l;
 	const uint8_t *p;
-	char *msg;
 
-	ASSERT_TRUE(mem_init(&mem));
-	ASSERT_EQ(load(&f, &mem, &img, &msg), 0);
-	ASSERT_EQ(strlen(msg), 0);
-	free(msg);
-	ASSERT_EQ(img.entry, 0x100040);
-	ASSERT_TRUE(!img.has_pvh);
-	ASSERT_TRUE(!img.is_linux);
-	ASSERT_EQ(img.load_start, 0x100000);
-	ASSERT_EQ(img.load_end, 0x281000);
+	if (!LOAD_OK(&l, kernel()))
+		return;
+	ASSERT_EQ(strlen(l.msg), 0);
+	ASSERT_EQ(l.img.entry, 0x100040);
+	ASSERT_TRUE(!l.img.has_pvh);
+	ASSERT_TRUE(!l.img.is_linux);
+	ASSERT_EQ(l.img.load_start, 0x100000);
+	ASSERT_EQ(l.img.load_end, 0x281000);
 
-	p = guest_mem_ptr(&mem, 0x100000, 0x800);
+	p = guest_mem_ptr(&l.mem, 0x100000, 0x800);
 	for (unsigned i = 0; p && i < 0x800; i++)
 		if (p[i] != (uint8_t)(0x10 + i)) {
 			test_fail(__FILE__, __LINE__, "text byte %u is 0x%x", i, p[i]);
 			break;
 		}
-	p = guest_mem_ptr(&mem, 0x200000, 0x3000);
+	p = guest_mem_ptr(&l.mem, 0x200000, 0x3000);
 	for (unsigned i = 0; p && i < 0x3000; i++)
 		if (p[i] != (i < 0x100 ? (uint8_t)(0x80 + i) : 0)) {
 			test_fail(__FILE__, __LINE__, "data/bss byte 0x%x is 0x%x", i, p[i]);
 			break;
 		}
-	p = guest_mem_ptr(&mem, 0x280000, 0x1000);
+	p = guest_mem_ptr(&l.mem, 0x280000, 0x1000);
 	for (unsigned i = 0; p && i < 0x1000; i++)
 		if (p[i]) {
 			test_fail(__FILE__, __LINE__, "bss-only byte 0x%x is 0x%x", i, p[i]);
 			break;
 		}
 	/* Nothing written around the segments. */
-	ASSERT_TRUE(untouched(&mem, 0, 0x100000));
-	ASSERT_TRUE(untouched(&mem, 0x100800, 0x200000 - 0x100800));
-	ASSERT_TRUE(untouched(&mem, 0x203000, 0x280000 - 0x203000));
-	ASSERT_TRUE(untouched(&mem, 0x281000, MEM_SIZE - 0x281000));
-	guest_mem_free(&mem);
-	free(f.data);
+	ASSERT_TRUE(untouched(&l.mem, 0, 0x100000));
+	ASSERT_TRUE(untouched(&l.mem, 0x100800, 0x200000 - 0x100800));
+	ASSERT_TRUE(untouched(&l.mem, 0x203000, 0x280000 - 0x203000));
+	ASSERT_TRUE(untouched(&l.mem, 0x281000, MEM_SIZE - 0x281000));
+	loaded_free(&l);
 }
 
 TEST(elf_accepts_et_dyn_and_zero_size_segments)
@@ -213,19 +259,15 @@ TEST(elf_accepts_et_dyn_and_zero_size_segments)
 		{PT_DYNAMIC, 0x1000, 0x100000, 0x100000, 0x10, 0x10, 1, NULL},
 	};
 	struct elf_file f = build(EM_X86_64, 0x100000, segs, ARRAY_SIZE(segs));
-	struct guest_mem mem;
-	struct elf_image img;
-	char *msg;
+	struct loaded l;
 
 	ehdr(&f)->e_type = ET_DYN;
-	ASSERT_TRUE(mem_init(&mem));
-	ASSERT_EQ(load(&f, &mem, &img, &msg), 0);
-	free(msg);
-	ASSERT_EQ(img.load_start, 0x100000);
-	ASSERT_EQ(img.load_end, 0x100010);
-	ASSERT_TRUE(untouched(&mem, 0x100010, MEM_SIZE - 0x100010));
-	guest_mem_free(&mem);
-	free(f.data);
+	if (!LOAD_OK(&l, f))
+		return;
+	ASSERT_EQ(l.img.load_start, 0x100000);
+	ASSERT_EQ(l.img.load_end, 0x100010);
+	ASSERT_TRUE(untouched(&l.mem, 0x100010, MEM_SIZE - 0x100010));
+	loaded_free(&l);
 }
 
 TEST(elf_vmlinux_entry_translation)
@@ -245,27 +287,22 @@ TEST(elf_vmlinux_entry_translation)
 	};
 
 	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
-		struct elf_file f = build(EM_X86_64, cases[i].entry, segs, ARRAY_SIZE(segs));
-		struct guest_mem mem;
-		struct elf_image img;
-		char *msg;
+		struct loaded l;
 
-		if (!mem_init(&mem))
+		if (!LOAD_OK(&l, build(EM_X86_64, cases[i].entry, segs, ARRAY_SIZE(segs))))
 			break;
-		ASSERT_EQ(load(&f, &mem, &img, &msg), 0);
-		free(msg);
-		if (img.entry != cases[i].want)
+		if (l.img.entry != cases[i].want)
 			test_fail(__FILE__, __LINE__, "entry 0x%llx -> 0x%llx, want 0x%llx",
-				  (unsigned long long)cases[i].entry, (unsigned long long)img.entry,
+				  (unsigned long long)cases[i].entry,
+				  (unsigned long long)l.img.entry,
 				  (unsigned long long)cases[i].want);
 		/* Segments go to p_paddr, not p_vaddr. */
-		ASSERT_EQ(*(uint8_t *)guest_mem_ptr(&mem, 0x200000, 1), 0x33);
-		ASSERT_EQ(*(uint8_t *)guest_mem_ptr(&mem, 0x280000, 1), 0x44);
-		ASSERT_EQ(*(uint8_t *)guest_mem_ptr(&mem, 0x280800, 1), 0);
-		ASSERT_EQ(img.load_start, 0x200000);
-		ASSERT_EQ(img.load_end, 0x281000);
-		guest_mem_free(&mem);
-		free(f.data);
+		ASSERT_EQ(byte_at(&l, 0x200000), 0x33);
+		ASSERT_EQ(byte_at(&l, 0x280000), 0x44);
+		ASSERT_EQ(byte_at(&l, 0x280800), 0);
+		ASSERT_EQ(l.img.load_start, 0x200000);
+		ASSERT_EQ(l.img.load_end, 0x281000);
+		loaded_free(&l);
 	}
 }
 
@@ -278,18 +315,9 @@ TEST(elf_entry_outside_segments_refused)
 	/* A physical e_entry inside a segment is accepted: vmlinux files have one. */
 	const uint64_t bad[] = {kv - 1, kv + 0x1000, 0x200000 + 0x1000, 0};
 
-	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
-		struct elf_file f = build(EM_X86_64, bad[i], segs, ARRAY_SIZE(segs));
-
-		EXPECT_REFUSED(&f, "entry point");
-		free(f.data);
-	}
-	{
-		struct elf_file f = build(EM_X86_64, kv + 0x1000, segs, ARRAY_SIZE(segs));
-
-		EXPECT_REFUSED(&f, "0xffffffff81001000");
-		free(f.data);
-	}
+	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++)
+		EXPECT_SEGS_REFUSED(bad[i], segs, "entry point");
+	EXPECT_SEGS_REFUSED(kv + 0x1000, segs, "0xffffffff81001000");
 }
 
 /* A PT_NOTE segment's bytes: a few unrelated notes, then (optionally) the PVH note. */
@@ -323,24 +351,17 @@ static struct elf_file pvh_kernel(const uint8_t *notes, size_t notes_len, uint64
 static void check_pvh(const char *file, int line, const uint8_t *notes, size_t len, bool want_pvh,
 		      uint32_t want_entry)
 {
-	struct elf_file f = pvh_kernel(notes, len, 0x100010);
-	struct guest_mem mem;
-	struct elf_image img;
-	char *msg;
+	struct loaded l;
 
-	if (!mem_init(&mem))
+	if (!load_ok(file, line, &l, pvh_kernel(notes, len, 0x100010)))
 		return;
-	if (load(&f, &mem, &img, &msg) != 0)
-		test_fail(file, line, "load failed: %s", msg);
-	free(msg);
-	if (img.has_pvh != want_pvh || (want_pvh && img.pvh_entry != want_entry))
-		test_fail(file, line, "has_pvh %d entry 0x%x, want %d 0x%x", img.has_pvh,
-			  img.pvh_entry, want_pvh, want_entry);
-	ASSERT_EQ(img.entry, 0x100010);
+	if (l.img.has_pvh != want_pvh || (want_pvh && l.img.pvh_entry != want_entry))
+		test_fail(file, line, "has_pvh %d entry 0x%x, want %d 0x%x", l.img.has_pvh,
+			  l.img.pvh_entry, want_pvh, want_entry);
+	ASSERT_EQ(l.img.entry, 0x100010);
 	/* The note segment is not loaded. */
-	ASSERT_TRUE(untouched(&mem, 0x100800, 0x100));
-	guest_mem_free(&mem);
-	free(f.data);
+	ASSERT_TRUE(untouched(&l.mem, 0x100800, 0x100));
+	loaded_free(&l);
 }
 
 #define CHECK_PVH(n, len, want, entry) check_pvh(__FILE__, __LINE__, n, len, want, entry)
@@ -388,19 +409,13 @@ TEST(elf_pvh_note_detection)
 
 static bool linux_note_seen(const uint8_t *notes, size_t len)
 {
-	struct elf_file f = pvh_kernel(notes, len, 0x100010);
-	struct guest_mem mem;
-	struct elf_image img;
+	struct loaded l;
 	bool seen;
-	char *msg;
 
-	if (!mem_init(&mem))
+	if (!LOAD_OK(&l, pvh_kernel(notes, len, 0x100010)))
 		return false;
-	ASSERT_EQ(load(&f, &mem, &img, &msg), 0);
-	free(msg);
-	seen = img.is_linux;
-	guest_mem_free(&mem);
-	free(f.data);
+	seen = l.img.is_linux;
+	loaded_free(&l);
 	return seen;
 }
 
@@ -434,17 +449,12 @@ TEST(elf_pvh_note_outside_file_ignored)
 		{PT_LOAD, 0x1000, 0x100000, 0x100000, 0x100, 0x100, 0x20, NULL},
 		{PT_NOTE, 0x7fffffff0000ull, 0, 0, 0x20, 0x20, 0, NULL},
 	};
-	struct elf_file f = build(EM_X86_64, 0x100000, segs, ARRAY_SIZE(segs));
-	struct guest_mem mem;
-	struct elf_image img;
-	char *msg;
+	struct loaded l;
 
-	ASSERT_TRUE(mem_init(&mem));
-	ASSERT_EQ(load(&f, &mem, &img, &msg), 0);
-	free(msg);
-	ASSERT_TRUE(!img.has_pvh);
-	guest_mem_free(&mem);
-	free(f.data);
+	if (!LOAD_OK(&l, build(EM_X86_64, 0x100000, segs, ARRAY_SIZE(segs))))
+		return;
+	ASSERT_TRUE(!l.img.has_pvh);
+	loaded_free(&l);
 }
 
 TEST(elf_pvh_kernel_with_physical_e_entry)
@@ -458,19 +468,14 @@ TEST(elf_pvh_kernel_with_physical_e_entry)
 		{PT_LOAD, 0x1000, kv, 0x200000, 0x100, 0x100, 0x20, NULL},
 		{PT_NOTE, 0x800, kv + 0x800, 0x200800, n, n, 0, notes},
 	};
-	struct elf_file f = build(EM_X86_64, 0x200000, segs, ARRAY_SIZE(segs));
-	struct guest_mem mem;
-	struct elf_image img;
-	char *msg;
+	struct loaded l;
 
-	ASSERT_TRUE(mem_init(&mem));
-	ASSERT_EQ(load(&f, &mem, &img, &msg), 0);
-	free(msg);
-	ASSERT_TRUE(img.has_pvh);
-	ASSERT_EQ(img.pvh_entry, 0x200040);
-	ASSERT_EQ(*(uint8_t *)guest_mem_ptr(&mem, 0x200000, 1), 0x20);
-	guest_mem_free(&mem);
-	free(f.data);
+	if (!LOAD_OK(&l, build(EM_X86_64, 0x200000, segs, ARRAY_SIZE(segs))))
+		return;
+	ASSERT_TRUE(l.img.has_pvh);
+	ASSERT_EQ(l.img.pvh_entry, 0x200040);
+	ASSERT_EQ(byte_at(&l, 0x200000), 0x20);
+	loaded_free(&l);
 }
 
 TEST(elf_refuses_non_elf)
@@ -686,18 +691,13 @@ TEST(elf_refuses_segment_outside_ram)
 		const struct seg segs[] = {
 			{PT_LOAD, 0x1000, 0x3ff000, 0x3ff000, 0x10, 0x1000, 0x5, NULL},
 		};
-		struct elf_file f = build(EM_X86_64, 0x3ff000, segs, 1);
-		struct guest_mem mem;
-		struct elf_image img;
-		char *msg;
+		struct loaded l;
 
-		ASSERT_TRUE(mem_init(&mem));
-		ASSERT_EQ(load(&f, &mem, &img, &msg), 0);
-		free(msg);
-		ASSERT_EQ(img.load_end, MEM_SIZE);
-		ASSERT_EQ(*(uint8_t *)guest_mem_ptr(&mem, MEM_SIZE - 1, 1), 0);
-		guest_mem_free(&mem);
-		free(f.data);
+		if (!LOAD_OK(&l, build(EM_X86_64, 0x3ff000, segs, 1)))
+			return;
+		ASSERT_EQ(l.img.load_end, MEM_SIZE);
+		ASSERT_EQ(byte_at(&l, MEM_SIZE - 1), 0);
+		loaded_free(&l);
 	}
 }
 
@@ -719,10 +719,7 @@ TEST(elf_refuses_overlapping_segments)
 			{PT_LOAD, 0x1000, bad[i].a, bad[i].a, 0x10, bad[i].alen, 1, NULL},
 			{PT_LOAD, 0x2000, bad[i].b, bad[i].b, 0x10, bad[i].blen, 2, NULL},
 		};
-		struct elf_file f = build(EM_X86_64, bad[i].a, segs, 2);
-
-		EXPECT_REFUSED(&f, "segments 0 and 1 overlap");
-		free(f.data);
+		EXPECT_SEGS_REFUSED(bad[i].a, segs, "segments 0 and 1 overlap");
 	}
 	{
 		/* bss of one segment running into the next is an overlap too. */
@@ -731,10 +728,8 @@ TEST(elf_refuses_overlapping_segments)
 			{PT_LOAD, 0x2000, 0x300000, 0x280000, 0x10, 0x1000, 1, NULL},
 			{PT_LOAD, 0x3000, 0x210000, 0x210000, 0x100, 0x80000, 2, NULL},
 		};
-		struct elf_file f = build(EM_X86_64, 0x200000, segs, 3);
 
-		EXPECT_REFUSED(&f, "segments 1 and 2 overlap");
-		free(f.data);
+		EXPECT_SEGS_REFUSED(0x200000, segs, "segments 1 and 2 overlap");
 	}
 	{
 		/* Adjacent segments are fine. */
@@ -742,18 +737,13 @@ TEST(elf_refuses_overlapping_segments)
 			{PT_LOAD, 0x1000, 0x200000, 0x200000, 0x10, 0x1000, 1, NULL},
 			{PT_LOAD, 0x2000, 0x201000, 0x201000, 0x10, 0x1000, 2, NULL},
 		};
-		struct elf_file f = build(EM_X86_64, 0x200000, segs, 2);
-		struct guest_mem mem;
-		struct elf_image img;
-		char *msg;
+		struct loaded l;
 
-		ASSERT_TRUE(mem_init(&mem));
-		ASSERT_EQ(load(&f, &mem, &img, &msg), 0);
-		free(msg);
-		ASSERT_EQ(*(uint8_t *)guest_mem_ptr(&mem, 0x200fff, 1), 0);
-		ASSERT_EQ(*(uint8_t *)guest_mem_ptr(&mem, 0x201000, 1), 2);
-		guest_mem_free(&mem);
-		free(f.data);
+		if (!LOAD_OK(&l, build(EM_X86_64, 0x200000, segs, 2)))
+			return;
+		ASSERT_EQ(byte_at(&l, 0x200fff), 0);
+		ASSERT_EQ(byte_at(&l, 0x201000), 2);
+		loaded_free(&l);
 	}
 }
 
@@ -788,19 +778,14 @@ TEST(elf_refuses_reserved_ranges)
 			{PT_LOAD, 0x2000, 0x301000, 0x301000, 0x10, 0x1000, 2, NULL},
 			{PT_LOAD, 0x3000, 0x100000, 0x100000, 0x10, 0x1000, 3, NULL},
 		};
-		struct elf_file f = build(EM_X86_64, 0x100000, segs, 3);
-		struct guest_mem mem;
-		struct elf_image img;
-		char *msg;
+		struct loaded l;
 
-		ASSERT_TRUE(mem_init(&mem));
-		ASSERT_EQ(load(&f, &mem, &img, &msg), 0);
-		free(msg);
-		ASSERT_TRUE(untouched(&mem, 0x300000, 0x1000));
-		ASSERT_EQ(img.load_start, 0x100000);
-		ASSERT_EQ(img.load_end, 0x302000);
-		guest_mem_free(&mem);
-		free(f.data);
+		if (!LOAD_OK(&l, build(EM_X86_64, 0x100000, segs, 3)))
+			return;
+		ASSERT_TRUE(untouched(&l.mem, 0x300000, 0x1000));
+		ASSERT_EQ(l.img.load_start, 0x100000);
+		ASSERT_EQ(l.img.load_end, 0x302000);
+		loaded_free(&l);
 	}
 }
 
@@ -809,10 +794,7 @@ TEST(elf_refuses_filesz_above_memsz)
 	const struct seg segs[] = {
 		{PT_LOAD, 0x1000, 0x100000, 0x100000, 0x200, 0x100, 1, NULL},
 	};
-	struct elf_file f = build(EM_X86_64, 0x100000, segs, 1);
-
-	EXPECT_REFUSED(&f, "more file bytes than memory bytes");
-	free(f.data);
+	EXPECT_SEGS_REFUSED(0x100000, segs, "more file bytes than memory bytes");
 }
 
 TEST(elf_refuses_segment_data_outside_file)
@@ -820,10 +802,7 @@ TEST(elf_refuses_segment_data_outside_file)
 	const struct seg segs[] = {
 		{PT_LOAD, UINT64_MAX - 0x10, 0x100000, 0x100000, 0x100, 0x100, 1, NULL},
 	};
-	struct elf_file f = build(EM_X86_64, 0x100000, segs, 1);
-
-	EXPECT_REFUSED(&f, "truncated");
-	free(f.data);
+	EXPECT_SEGS_REFUSED(0x100000, segs, "truncated");
 }
 
 TEST(elf_refuses_no_loadable_segments)
@@ -837,13 +816,8 @@ TEST(elf_refuses_no_loadable_segments)
 		{PT_LOAD, 0x1000, 0x100000, 0x100000, 0, 0, 0, NULL},
 		{PT_NOTE, 0x800, 0, 0, n, n, 0, notes},
 	};
-	struct elf_file f = build(EM_X86_64, 0x100000, only_note, 1);
-
-	EXPECT_REFUSED(&f, "no loadable segments");
-	free(f.data);
-	f = build(EM_X86_64, 0x100000, empty_load, 2);
-	EXPECT_REFUSED(&f, "no loadable segments");
-	free(f.data);
+	EXPECT_SEGS_REFUSED(0x100000, only_note, "no loadable segments");
+	EXPECT_SEGS_REFUSED(0x100000, empty_load, "no loadable segments");
 }
 
 TEST(elf_refused_late_leaves_memory_untouched)
@@ -861,21 +835,15 @@ TEST(elf_refused_late_leaves_memory_untouched)
 		{PT_LOAD, 0x1000, 0x100000, 0x100000, 0x100, 0x1000, 1, NULL},
 		{PT_LOAD, 0x9000, 0x200000, 0x200000, 0x100, 0x1000, 2, NULL},
 	};
-	struct elf_file f = build(EM_X86_64, 0x100000, later_outside, 2);
+	struct elf_file f = build(EM_X86_64, 0x100000, later_truncated, 2);
 
-	EXPECT_REFUSED(&f, "segment 1");
-	free(f.data);
-	f = build(EM_X86_64, 0x100000, later_reserved, 2);
-	EXPECT_REFUSED(&f, "segment 1");
-	free(f.data);
-	f = build(EM_X86_64, 0x100000, later_truncated, 2);
+	EXPECT_SEGS_REFUSED(0x100000, later_outside, "segment 1");
+	EXPECT_SEGS_REFUSED(0x100000, later_reserved, "segment 1");
 	f.size = 0x9080;
 	EXPECT_REFUSED(&f, "segment 1");
 	free(f.data);
 	/* The entry check comes after all segments were validated, before any copy. */
-	f = build(EM_X86_64, 0x900000, later_reserved, 1);
-	EXPECT_REFUSED(&f, "entry point");
-	free(f.data);
+	expect_segs_refused(__FILE__, __LINE__, 0x900000, later_reserved, 1, "entry point");
 }
 
 TEST(elf_image_reset_on_failure)

@@ -13,100 +13,32 @@
 #include "devices/pl011.h"
 #include "log_capture.h"
 #include "test.h"
+#include "uart_fixture.h"
 
-struct pl011_fx {
-	int rd, wr; /* console output pipe */
-	struct console *con;
-	struct pl011 *u;
-	_Atomic bool level;	 /* last level reported through set_irq */
-	_Atomic unsigned calls;	 /* set_irq invocations */
-	_Atomic unsigned raises; /* transitions to high */
+static void *create(struct console *con, void (*set_irq)(void *ctx, bool level), void *ctx)
+{
+	return pl011_create(con, set_irq, ctx);
+}
+
+static const struct uart_model pl011_model = {
+	.create = create,
+	.destroy = pl011_destroy,
+	.input_ready = pl011_input_ready,
+	.ops = &pl011_io_ops,
+	.width = 4,
+	.data_reg = PL011_DR,
+	.rx_irq_reg = PL011_IMSC,
+	.rx_irq_on = PL011_INT_RX,
 };
 
-static void fx_set_irq(void *ctx, bool level)
+static bool fx_init(struct uart_fx *fx)
 {
-	struct pl011_fx *fx = ctx;
-
-	fx->calls++;
-	if (level)
-		fx->raises++;
-	fx->level = level;
+	return uart_fx_init(fx, &pl011_model, -1);
 }
 
-/* @in_fd: the console's input (-1: input only through console_push_input). */
-static bool fx_init_in(struct pl011_fx *fx, int in_fd)
+static bool rx_ready(struct uart_fx *fx)
 {
-	int p[2];
-
-	memset(fx, 0, sizeof(*fx));
-	if (pipe2(p, O_NONBLOCK) < 0)
-		return false;
-	fx->rd = p[0];
-	fx->wr = p[1];
-	fx->con = console_create(in_fd, fx->wr, NULL);
-	if (!fx->con)
-		return false;
-	fx->u = pl011_create(fx->con, fx_set_irq, fx);
-	return fx->u != NULL;
-}
-
-static bool fx_init(struct pl011_fx *fx)
-{
-	return fx_init_in(fx, -1);
-}
-
-/* Connects console input notifications to the UART, as the VM does. */
-static void fx_wire_input(struct pl011_fx *fx)
-{
-	ASSERT_EQ(console_start_input(fx->con, pl011_input_ready, fx->u), 0);
-}
-
-static void fx_fini(struct pl011_fx *fx)
-{
-	pl011_destroy(fx->u);
-	console_destroy(fx->con);
-	close(fx->rd);
-	close(fx->wr);
-}
-
-static uint32_t rd(struct pl011_fx *fx, unsigned reg)
-{
-	uint64_t v = pl011_io_ops.read(fx->u, reg, 4);
-
-	ASSERT_TRUE(v <= 0xffffffffu);
-	return (uint32_t)v;
-}
-
-static void wr(struct pl011_fx *fx, unsigned reg, uint32_t v)
-{
-	pl011_io_ops.write(fx->u, reg, v, 4);
-}
-
-/* Everything the UART sent to the console so far (non-blocking). */
-static size_t drain(struct pl011_fx *fx, uint8_t *buf, size_t cap)
-{
-	size_t n = 0;
-
-	while (n < cap) {
-		ssize_t r = read(fx->rd, buf + n, cap - n);
-
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
-	return n;
-}
-
-static size_t pending_output(struct pl011_fx *fx)
-{
-	uint8_t buf[512];
-
-	return drain(fx, buf, sizeof(buf));
-}
-
-static void push(struct pl011_fx *fx, const char *s)
-{
-	console_push_input(fx->con, (const uint8_t *)s, strlen(s));
+	return !(uart_rd(fx, PL011_FR) & PL011_FR_RXFE);
 }
 
 #define FR_MODEM (PL011_FR_DCD | PL011_FR_DSR | PL011_FR_CTS)
@@ -116,58 +48,58 @@ static void push(struct pl011_fx *fx, const char *s)
 TEST(pl011_primecell_ids)
 {
 	static const uint8_t want[8] = {0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1};
-	struct pl011_fx fx;
+	struct uart_fx fx;
 
 	ASSERT_TRUE(fx_init(&fx));
 	for (unsigned i = 0; i < 8; i++) {
 		unsigned off = PL011_PERIPH_ID0 + 4 * i;
 
-		ASSERT_EQ(rd(&fx, off), want[i]);
+		ASSERT_EQ(uart_rd(&fx, off), want[i]);
 		ASSERT_EQ(pl011_io_ops.read(fx.u, off, 1), want[i]);
 		ASSERT_EQ(pl011_io_ops.read(fx.u, off, 2), want[i]);
 		/* The upper byte lanes of an ID register are zero. */
 		ASSERT_EQ(pl011_io_ops.read(fx.u, off + 1, 1), 0);
 		ASSERT_EQ(pl011_io_ops.read(fx.u, off + 2, 2), 0);
 		/* Read-only. */
-		wr(&fx, off, 0xff);
-		ASSERT_EQ(rd(&fx, off), want[i]);
+		uart_wr(&fx, off, 0xff);
+		ASSERT_EQ(uart_rd(&fx, off), want[i]);
 	}
 	/* The AMBA bus assembles them into one 32-bit ID: part 0x011, designer 0x41. */
 	{
 		uint32_t periph = 0, cell = 0;
 
 		for (unsigned i = 0; i < 4; i++) {
-			periph |= rd(&fx, PL011_PERIPH_ID0 + 4 * i) << (8 * i);
-			cell |= rd(&fx, PL011_CELL_ID0 + 4 * i) << (8 * i);
+			periph |= uart_rd(&fx, PL011_PERIPH_ID0 + 4 * i) << (8 * i);
+			cell |= uart_rd(&fx, PL011_CELL_ID0 + 4 * i) << (8 * i);
 		}
 		ASSERT_EQ(periph, 0x00141011);
 		ASSERT_EQ(cell, 0xb105f00d);
 	}
 	ASSERT_EQ(fx.calls, 0);
-	fx_fini(&fx);
+	uart_fx_fini(&fx);
 }
 
 TEST(pl011_reset_state)
 {
-	struct pl011_fx fx;
+	struct uart_fx fx;
 
 	ASSERT_TRUE(fx_init(&fx));
-	ASSERT_EQ(rd(&fx, PL011_FR), FR_IDLE);
-	ASSERT_EQ(rd(&fx, PL011_RSR), 0);
-	ASSERT_EQ(rd(&fx, PL011_ILPR), 0);
-	ASSERT_EQ(rd(&fx, PL011_IBRD), 0);
-	ASSERT_EQ(rd(&fx, PL011_FBRD), 0);
-	ASSERT_EQ(rd(&fx, PL011_LCR_H), 0);
-	ASSERT_EQ(rd(&fx, PL011_CR), 0x300);
-	ASSERT_EQ(rd(&fx, PL011_IFLS), 0x12);
-	ASSERT_EQ(rd(&fx, PL011_IMSC), 0);
+	ASSERT_EQ(uart_rd(&fx, PL011_FR), FR_IDLE);
+	ASSERT_EQ(uart_rd(&fx, PL011_RSR), 0);
+	ASSERT_EQ(uart_rd(&fx, PL011_ILPR), 0);
+	ASSERT_EQ(uart_rd(&fx, PL011_IBRD), 0);
+	ASSERT_EQ(uart_rd(&fx, PL011_FBRD), 0);
+	ASSERT_EQ(uart_rd(&fx, PL011_LCR_H), 0);
+	ASSERT_EQ(uart_rd(&fx, PL011_CR), 0x300);
+	ASSERT_EQ(uart_rd(&fx, PL011_IFLS), 0x12);
+	ASSERT_EQ(uart_rd(&fx, PL011_IMSC), 0);
 	/* The transmitter is empty, so TX is raw-pending, but everything is masked. */
-	ASSERT_EQ(rd(&fx, PL011_RIS), PL011_INT_TX);
-	ASSERT_EQ(rd(&fx, PL011_MIS), 0);
-	ASSERT_EQ(rd(&fx, PL011_DMACR), 0);
+	ASSERT_EQ(uart_rd(&fx, PL011_RIS), PL011_INT_TX);
+	ASSERT_EQ(uart_rd(&fx, PL011_MIS), 0);
+	ASSERT_EQ(uart_rd(&fx, PL011_DMACR), 0);
 	ASSERT_EQ(fx.calls, 0);
-	ASSERT_EQ(pending_output(&fx), 0);
-	fx_fini(&fx);
+	ASSERT_EQ(uart_pending_output(&fx), 0);
+	uart_fx_fini(&fx);
 }
 
 TEST(pl011_register_masks)
@@ -179,388 +111,360 @@ TEST(pl011_register_masks)
 		{PL011_ILPR, 0xff}, {PL011_IBRD, 0xffff}, {PL011_FBRD, 0x3f},  {PL011_LCR_H, 0xff},
 		{PL011_CR, 0xff87}, {PL011_IFLS, 0x3f},	  {PL011_IMSC, 0x7ff}, {PL011_DMACR, 0x7},
 	};
-	struct pl011_fx fx;
+	struct uart_fx fx;
 
 	ASSERT_TRUE(fx_init(&fx));
 	for (unsigned i = 0; i < ARRAY_SIZE(regs); i++) {
-		wr(&fx, regs[i].reg, 0xffffffff);
-		ASSERT_EQ(rd(&fx, regs[i].reg), regs[i].mask);
-		wr(&fx, regs[i].reg, 0xa5a5a5a5);
-		ASSERT_EQ(rd(&fx, regs[i].reg), 0xa5a5a5a5 & regs[i].mask);
-		wr(&fx, regs[i].reg, 0);
-		ASSERT_EQ(rd(&fx, regs[i].reg), 0);
+		uart_wr(&fx, regs[i].reg, 0xffffffff);
+		ASSERT_EQ(uart_rd(&fx, regs[i].reg), regs[i].mask);
+		uart_wr(&fx, regs[i].reg, 0xa5a5a5a5);
+		ASSERT_EQ(uart_rd(&fx, regs[i].reg), 0xa5a5a5a5 & regs[i].mask);
+		uart_wr(&fx, regs[i].reg, 0);
+		ASSERT_EQ(uart_rd(&fx, regs[i].reg), 0);
 	}
 	/* Nothing went out, none of it was a DR write. */
-	ASSERT_EQ(pending_output(&fx), 0);
-	fx_fini(&fx);
+	ASSERT_EQ(uart_pending_output(&fx), 0);
+	uart_fx_fini(&fx);
 }
 
 TEST(pl011_read_only_registers)
 {
-	struct pl011_fx fx;
+	struct uart_fx fx;
 
 	ASSERT_TRUE(fx_init(&fx));
-	wr(&fx, PL011_FR, 0);
-	wr(&fx, PL011_RIS, 0);
-	wr(&fx, PL011_MIS, 0xffff);
-	ASSERT_EQ(rd(&fx, PL011_FR), FR_IDLE);
-	ASSERT_EQ(rd(&fx, PL011_RIS), PL011_INT_TX);
-	ASSERT_EQ(rd(&fx, PL011_MIS), 0);
+	uart_wr(&fx, PL011_FR, 0);
+	uart_wr(&fx, PL011_RIS, 0);
+	uart_wr(&fx, PL011_MIS, 0xffff);
+	ASSERT_EQ(uart_rd(&fx, PL011_FR), FR_IDLE);
+	ASSERT_EQ(uart_rd(&fx, PL011_RIS), PL011_INT_TX);
+	ASSERT_EQ(uart_rd(&fx, PL011_MIS), 0);
 	/* RSR/ECR: any write clears the (never set) errors. */
-	wr(&fx, PL011_RSR, 0xff);
-	ASSERT_EQ(rd(&fx, PL011_RSR), 0);
+	uart_wr(&fx, PL011_RSR, 0xff);
+	ASSERT_EQ(uart_rd(&fx, PL011_RSR), 0);
 	/* ICR is write-only and reads as zero. */
-	ASSERT_EQ(rd(&fx, PL011_ICR), 0);
+	ASSERT_EQ(uart_rd(&fx, PL011_ICR), 0);
 	ASSERT_EQ(fx.calls, 0);
-	fx_fini(&fx);
+	uart_fx_fini(&fx);
 }
 
 TEST(pl011_fr_flags_with_and_without_input)
 {
-	struct pl011_fx fx;
+	struct uart_fx fx;
 
 	ASSERT_TRUE(fx_init(&fx));
-	ASSERT_EQ(rd(&fx, PL011_FR), FR_IDLE);
-	push(&fx, "ab");
+	ASSERT_EQ(uart_rd(&fx, PL011_FR), FR_IDLE);
+	uart_push(&fx, "ab");
 	/* FIFOs off: the single holding register is full. */
-	ASSERT_EQ(rd(&fx, PL011_FR), PL011_FR_TXFE | PL011_FR_RXFF | FR_MODEM);
-	ASSERT_EQ(rd(&fx, PL011_FR), PL011_FR_TXFE | PL011_FR_RXFF | FR_MODEM); /* no side effect */
+	ASSERT_EQ(uart_rd(&fx, PL011_FR), PL011_FR_TXFE | PL011_FR_RXFF | FR_MODEM);
+	ASSERT_EQ(uart_rd(&fx, PL011_FR),
+		  PL011_FR_TXFE | PL011_FR_RXFF | FR_MODEM); /* no side effect */
 	/* FIFOs on: neither empty nor full. */
-	wr(&fx, PL011_LCR_H, 0x70);
-	ASSERT_EQ(rd(&fx, PL011_FR), PL011_FR_TXFE | FR_MODEM);
-	ASSERT_EQ(rd(&fx, PL011_DR), 'a');
-	ASSERT_EQ(rd(&fx, PL011_FR), PL011_FR_TXFE | FR_MODEM);
-	ASSERT_EQ(rd(&fx, PL011_DR), 'b');
-	ASSERT_EQ(rd(&fx, PL011_FR), FR_IDLE);
+	uart_wr(&fx, PL011_LCR_H, 0x70);
+	ASSERT_EQ(uart_rd(&fx, PL011_FR), PL011_FR_TXFE | FR_MODEM);
+	ASSERT_EQ(uart_rd(&fx, PL011_DR), 'a');
+	ASSERT_EQ(uart_rd(&fx, PL011_FR), PL011_FR_TXFE | FR_MODEM);
+	ASSERT_EQ(uart_rd(&fx, PL011_DR), 'b');
+	ASSERT_EQ(uart_rd(&fx, PL011_FR), FR_IDLE);
 	/* TXFF and BUSY never show: output is written synchronously. */
 	for (int i = 0; i < 64; i++) {
-		wr(&fx, PL011_DR, 'x');
-		ASSERT_EQ(rd(&fx, PL011_FR) & (PL011_FR_TXFF | PL011_FR_BUSY), 0);
-		ASSERT_TRUE(rd(&fx, PL011_FR) & PL011_FR_TXFE);
+		uart_wr(&fx, PL011_DR, 'x');
+		ASSERT_EQ(uart_rd(&fx, PL011_FR) & (PL011_FR_TXFF | PL011_FR_BUSY), 0);
+		ASSERT_TRUE(uart_rd(&fx, PL011_FR) & PL011_FR_TXFE);
 	}
-	ASSERT_EQ(pending_output(&fx), 64);
-	fx_fini(&fx);
+	ASSERT_EQ(uart_pending_output(&fx), 64);
+	uart_fx_fini(&fx);
 }
 
 TEST(pl011_dr_read_order_and_all_byte_values)
 {
-	struct pl011_fx fx;
-	uint8_t all[256];
+	struct uart_fx fx;
 
 	ASSERT_TRUE(fx_init(&fx));
-	for (int i = 0; i < 256; i++)
-		all[i] = (uint8_t)(255 - i);
-	console_push_input(fx.con, all, sizeof(all));
-	for (int i = 0; i < 256; i++) {
-		ASSERT_EQ(rd(&fx, PL011_FR) & PL011_FR_RXFE, 0);
-		/* Error bits 11:8 clear: the whole register is the byte. */
-		ASSERT_EQ(rd(&fx, PL011_DR), 255 - i);
-	}
-	ASSERT_TRUE(rd(&fx, PL011_FR) & PL011_FR_RXFE);
+	/* Error bits 11:8 clear: the whole register is the byte. */
+	uart_check_rx_all_byte_values(&fx, rx_ready);
 	/* An empty receiver reads as 0 and stays empty. */
-	ASSERT_EQ(rd(&fx, PL011_DR), 0);
-	ASSERT_TRUE(rd(&fx, PL011_FR) & PL011_FR_RXFE);
-	ASSERT_EQ(rd(&fx, PL011_RSR), 0);
-	fx_fini(&fx);
+	ASSERT_EQ(uart_rd(&fx, PL011_DR), 0);
+	ASSERT_TRUE(uart_rd(&fx, PL011_FR) & PL011_FR_RXFE);
+	ASSERT_EQ(uart_rd(&fx, PL011_RSR), 0);
+	uart_fx_fini(&fx);
 }
 
 TEST(pl011_dr_byte_lanes)
 {
-	struct pl011_fx fx;
+	struct uart_fx fx;
 
 	ASSERT_TRUE(fx_init(&fx));
-	push(&fx, "pq");
+	uart_push(&fx, "pq");
 	/* Reading DR's error byte (lane 1) pops nothing... */
 	ASSERT_EQ(pl011_io_ops.read(fx.u, PL011_DR + 1, 1), 0);
 	ASSERT_EQ(pl011_io_ops.read(fx.u, PL011_DR + 2, 2), 0);
 	/* ...a byte or halfword read at DR does (earlycon and Linux use both). */
 	ASSERT_EQ(pl011_io_ops.read(fx.u, PL011_DR, 1), 'p');
 	ASSERT_EQ(pl011_io_ops.read(fx.u, PL011_DR, 2), 'q');
-	ASSERT_TRUE(rd(&fx, PL011_FR) & PL011_FR_RXFE);
-	fx_fini(&fx);
+	ASSERT_TRUE(uart_rd(&fx, PL011_FR) & PL011_FR_RXFE);
+	uart_fx_fini(&fx);
 }
 
 TEST(pl011_output_in_order_and_widths)
 {
-	struct pl011_fx fx;
+	struct uart_fx fx;
 	uint8_t buf[300];
 
 	ASSERT_TRUE(fx_init(&fx));
-	for (int i = 0; i < 256; i++) {
-		uint8_t c = 0;
-
-		wr(&fx, PL011_DR, (uint32_t)i);
-		ASSERT_EQ(drain(&fx, &c, 1), 1);
-		ASSERT_EQ(c, i);
-	}
+	uart_check_output_unbuffered(&fx);
 	/* Only the data byte of a wider write goes out. */
-	wr(&fx, PL011_DR, 0xabcd1241);
+	uart_wr(&fx, PL011_DR, 0xabcd1241);
 	pl011_io_ops.write(fx.u, PL011_DR, 0x0542, 2);
 	pl011_io_ops.write(fx.u, PL011_DR, 0x43, 1);
 	/* A write to DR's upper lanes transmits nothing. */
 	pl011_io_ops.write(fx.u, PL011_DR + 1, 0x44, 1);
 	pl011_io_ops.write(fx.u, PL011_DR + 2, 0x4545, 2);
-	ASSERT_EQ(drain(&fx, buf, sizeof(buf)), 3);
+	ASSERT_EQ(uart_drain(&fx, buf, sizeof(buf)), 3);
 	ASSERT_TRUE(!memcmp(buf, "ABC", 3));
-	fx_fini(&fx);
+	uart_fx_fini(&fx);
 }
 
 TEST(pl011_sub_word_register_access)
 {
-	struct pl011_fx fx;
+	struct uart_fx fx;
 
 	ASSERT_TRUE(fx_init(&fx));
 	/* CR is 16 bits: a byte write to its upper lane keeps the lower one. */
-	wr(&fx, PL011_CR, 0x0301);
+	uart_wr(&fx, PL011_CR, 0x0301);
 	pl011_io_ops.write(fx.u, PL011_CR + 1, 0x0f, 1);
-	ASSERT_EQ(rd(&fx, PL011_CR), 0x0f01);
+	ASSERT_EQ(uart_rd(&fx, PL011_CR), 0x0f01);
 	ASSERT_EQ(pl011_io_ops.read(fx.u, PL011_CR + 1, 1), 0x0f);
 	ASSERT_EQ(pl011_io_ops.read(fx.u, PL011_CR, 2), 0x0f01);
 	pl011_io_ops.write(fx.u, PL011_CR, 0x81, 1);
-	ASSERT_EQ(rd(&fx, PL011_CR), 0x0f81);
+	ASSERT_EQ(uart_rd(&fx, PL011_CR), 0x0f81);
 	/* A halfword write to the upper half touches only bits that do not exist. */
 	pl011_io_ops.write(fx.u, PL011_CR + 2, 0xffff, 2);
-	ASSERT_EQ(rd(&fx, PL011_CR), 0x0f81);
+	ASSERT_EQ(uart_rd(&fx, PL011_CR), 0x0f81);
 	/* IBRD is 16 bits. */
 	pl011_io_ops.write(fx.u, PL011_IBRD, 0x1234, 2);
-	ASSERT_EQ(rd(&fx, PL011_IBRD), 0x1234);
+	ASSERT_EQ(uart_rd(&fx, PL011_IBRD), 0x1234);
 	pl011_io_ops.write(fx.u, PL011_IBRD + 1, 0x56, 1);
-	ASSERT_EQ(rd(&fx, PL011_IBRD), 0x5634);
+	ASSERT_EQ(uart_rd(&fx, PL011_IBRD), 0x5634);
 	/* IMSC bits 10:8 live in lane 1. */
 	pl011_io_ops.write(fx.u, PL011_IMSC + 1, 0xff, 1);
-	ASSERT_EQ(rd(&fx, PL011_IMSC), 0x700);
-	fx_fini(&fx);
+	ASSERT_EQ(uart_rd(&fx, PL011_IMSC), 0x700);
+	uart_fx_fini(&fx);
 }
 
 TEST(pl011_tx_interrupt_and_icr)
 {
-	struct pl011_fx fx;
+	struct uart_fx fx;
 
 	ASSERT_TRUE(fx_init(&fx));
 	/* TX is raw-pending from reset: unmasking it raises the line at once. */
-	wr(&fx, PL011_IMSC, PL011_INT_TX);
+	uart_wr(&fx, PL011_IMSC, PL011_INT_TX);
 	ASSERT_TRUE(fx.level);
-	ASSERT_EQ(rd(&fx, PL011_MIS), PL011_INT_TX);
+	ASSERT_EQ(uart_rd(&fx, PL011_MIS), PL011_INT_TX);
 	/* ICR bits other than TX leave it. */
-	wr(&fx, PL011_ICR, PL011_INT_ALL & ~PL011_INT_TX);
+	uart_wr(&fx, PL011_ICR, PL011_INT_ALL & ~PL011_INT_TX);
 	ASSERT_TRUE(fx.level);
 	/* Clearing it lowers the line; reading registers does not bring it back. */
-	wr(&fx, PL011_ICR, PL011_INT_TX);
+	uart_wr(&fx, PL011_ICR, PL011_INT_TX);
 	ASSERT_TRUE(!fx.level);
-	ASSERT_EQ(rd(&fx, PL011_RIS), 0);
-	ASSERT_EQ(rd(&fx, PL011_MIS), 0);
-	ASSERT_EQ(rd(&fx, PL011_FR), FR_IDLE);
+	ASSERT_EQ(uart_rd(&fx, PL011_RIS), 0);
+	ASSERT_EQ(uart_rd(&fx, PL011_MIS), 0);
+	ASSERT_EQ(uart_rd(&fx, PL011_FR), FR_IDLE);
 	ASSERT_TRUE(!fx.level);
 	/* The next transmitted byte sets it again. */
-	wr(&fx, PL011_DR, 'a');
+	uart_wr(&fx, PL011_DR, 'a');
 	ASSERT_TRUE(fx.level);
-	ASSERT_EQ(rd(&fx, PL011_RIS), PL011_INT_TX);
+	ASSERT_EQ(uart_rd(&fx, PL011_RIS), PL011_INT_TX);
 	/* Masking lowers the line; the raw status stays. */
-	wr(&fx, PL011_IMSC, 0);
+	uart_wr(&fx, PL011_IMSC, 0);
 	ASSERT_TRUE(!fx.level);
-	ASSERT_EQ(rd(&fx, PL011_RIS), PL011_INT_TX);
-	ASSERT_EQ(rd(&fx, PL011_MIS), 0);
+	ASSERT_EQ(uart_rd(&fx, PL011_RIS), PL011_INT_TX);
+	ASSERT_EQ(uart_rd(&fx, PL011_MIS), 0);
 	/* A byte-wide ICR write at lane 0 clears it too. */
 	pl011_io_ops.write(fx.u, PL011_ICR, PL011_INT_TX, 1);
-	ASSERT_EQ(rd(&fx, PL011_RIS), 0);
+	ASSERT_EQ(uart_rd(&fx, PL011_RIS), 0);
 	/* Writes while masked set it without touching the line. */
-	wr(&fx, PL011_DR, 'b');
-	ASSERT_EQ(rd(&fx, PL011_RIS), PL011_INT_TX);
+	uart_wr(&fx, PL011_DR, 'b');
+	ASSERT_EQ(uart_rd(&fx, PL011_RIS), PL011_INT_TX);
 	ASSERT_EQ(fx.calls, 4);
 	ASSERT_EQ(fx.raises, 2);
-	ASSERT_EQ(pending_output(&fx), 2);
-	fx_fini(&fx);
+	ASSERT_EQ(uart_pending_output(&fx), 2);
+	uart_fx_fini(&fx);
 }
 
 TEST(pl011_rx_interrupts_follow_data)
 {
-	struct pl011_fx fx;
+	struct uart_fx fx;
 
 	ASSERT_TRUE(fx_init(&fx));
-	fx_wire_input(&fx);
+	uart_fx_wire_input(&fx);
 	/* Input without RXIM/RTIM: raw status only. */
-	push(&fx, "a");
+	uart_push(&fx, "a");
 	ASSERT_EQ(fx.calls, 0);
-	ASSERT_EQ(rd(&fx, PL011_RIS), PL011_INT_TX | INT_RXRT);
-	ASSERT_EQ(rd(&fx, PL011_MIS), 0);
+	ASSERT_EQ(uart_rd(&fx, PL011_RIS), PL011_INT_TX | INT_RXRT);
+	ASSERT_EQ(uart_rd(&fx, PL011_MIS), 0);
 	/* Linux enables RT and RX; data waiting raises the line. */
-	wr(&fx, PL011_IMSC, INT_RXRT);
+	uart_wr(&fx, PL011_IMSC, INT_RXRT);
 	ASSERT_TRUE(fx.level);
 	ASSERT_EQ(fx.calls, 1);
-	ASSERT_EQ(rd(&fx, PL011_MIS), INT_RXRT);
+	ASSERT_EQ(uart_rd(&fx, PL011_MIS), INT_RXRT);
 	/* Only RT enabled is enough (short input never reaches the trigger level). */
-	wr(&fx, PL011_IMSC, PL011_INT_RT);
+	uart_wr(&fx, PL011_IMSC, PL011_INT_RT);
 	ASSERT_TRUE(fx.level);
-	ASSERT_EQ(rd(&fx, PL011_MIS), PL011_INT_RT);
-	wr(&fx, PL011_IMSC, INT_RXRT);
+	ASSERT_EQ(uart_rd(&fx, PL011_MIS), PL011_INT_RT);
+	uart_wr(&fx, PL011_IMSC, INT_RXRT);
 	/* More input while high: no redundant calls. */
-	push(&fx, "bc");
+	uart_push(&fx, "bc");
 	ASSERT_EQ(fx.calls, 1);
 	/* ICR cannot clear RX/RT while data remains: they are levels. */
-	wr(&fx, PL011_ICR, INT_RXRT);
+	uart_wr(&fx, PL011_ICR, INT_RXRT);
 	ASSERT_TRUE(fx.level);
-	ASSERT_EQ(rd(&fx, PL011_RIS) & INT_RXRT, INT_RXRT);
-	ASSERT_EQ(rd(&fx, PL011_DR), 'a');
-	ASSERT_EQ(rd(&fx, PL011_DR), 'b');
+	ASSERT_EQ(uart_rd(&fx, PL011_RIS) & INT_RXRT, INT_RXRT);
+	ASSERT_EQ(uart_rd(&fx, PL011_DR), 'a');
+	ASSERT_EQ(uart_rd(&fx, PL011_DR), 'b');
 	ASSERT_TRUE(fx.level);
-	ASSERT_EQ(rd(&fx, PL011_DR), 'c');
+	ASSERT_EQ(uart_rd(&fx, PL011_DR), 'c');
 	ASSERT_TRUE(!fx.level);
-	ASSERT_EQ(rd(&fx, PL011_RIS) & INT_RXRT, 0);
+	ASSERT_EQ(uart_rd(&fx, PL011_RIS) & INT_RXRT, 0);
 	ASSERT_EQ(fx.calls, 2);
 	/* New input raises it through the console notification. */
-	push(&fx, "d");
+	uart_push(&fx, "d");
 	ASSERT_TRUE(fx.level);
 	ASSERT_EQ(fx.raises, 2);
 	/* Masking lowers it, unmasking raises it again; the byte stays. */
-	wr(&fx, PL011_IMSC, 0);
+	uart_wr(&fx, PL011_IMSC, 0);
 	ASSERT_TRUE(!fx.level);
-	wr(&fx, PL011_IMSC, INT_RXRT);
+	uart_wr(&fx, PL011_IMSC, INT_RXRT);
 	ASSERT_TRUE(fx.level);
-	ASSERT_EQ(rd(&fx, PL011_DR), 'd');
+	ASSERT_EQ(uart_rd(&fx, PL011_DR), 'd');
 	ASSERT_TRUE(!fx.level);
 	ASSERT_EQ(fx.calls, 6);
-	fx_fini(&fx);
+	uart_fx_fini(&fx);
 }
 
 /* Linux's pl011_enable_interrupts: clear RX/RT in ICR, drain up to 32 bytes, enable RX/RT.
  * Input that arrived before (typed or piped ahead) must survive the drain. */
 TEST(pl011_input_survives_the_linux_startup_drain)
 {
-	struct pl011_fx fx;
+	struct uart_fx fx;
 	unsigned drained = 0;
 
 	ASSERT_TRUE(fx_init(&fx));
-	fx_wire_input(&fx);
-	push(&fx, "echo typed ahead\n");
-	wr(&fx, PL011_ICR, INT_RXRT);
-	for (int i = 0; i < 32 && !(rd(&fx, PL011_FR) & PL011_FR_RXFE); i++, drained++)
-		rd(&fx, PL011_DR);
+	uart_fx_wire_input(&fx);
+	uart_push(&fx, "echo typed ahead\n");
+	uart_wr(&fx, PL011_ICR, INT_RXRT);
+	for (int i = 0; i < 32 && !(uart_rd(&fx, PL011_FR) & PL011_FR_RXFE); i++, drained++)
+		uart_rd(&fx, PL011_DR);
 	ASSERT_EQ(drained, 0);
 	ASSERT_TRUE(!fx.level);
-	wr(&fx, PL011_IMSC, INT_RXRT);
+	uart_wr(&fx, PL011_IMSC, INT_RXRT);
 	ASSERT_TRUE(fx.level);
-	ASSERT_EQ(rd(&fx, PL011_DR), 'e');
+	ASSERT_EQ(uart_rd(&fx, PL011_DR), 'e');
 	/* A polling guest that never touches ICR sees input at once. */
-	fx_fini(&fx);
+	uart_fx_fini(&fx);
 	ASSERT_TRUE(fx_init(&fx));
-	fx_wire_input(&fx);
-	push(&fx, "x");
-	ASSERT_EQ(rd(&fx, PL011_FR) & PL011_FR_RXFE, 0);
-	ASSERT_EQ(rd(&fx, PL011_DR), 'x');
-	fx_fini(&fx);
+	uart_fx_wire_input(&fx);
+	uart_push(&fx, "x");
+	ASSERT_EQ(uart_rd(&fx, PL011_FR) & PL011_FR_RXFE, 0);
+	ASSERT_EQ(uart_rd(&fx, PL011_DR), 'x');
+	uart_fx_fini(&fx);
 }
 
 TEST(pl011_tx_and_rx_share_the_line)
 {
-	struct pl011_fx fx;
+	struct uart_fx fx;
 
 	ASSERT_TRUE(fx_init(&fx));
-	fx_wire_input(&fx);
-	wr(&fx, PL011_IMSC, PL011_INT_TX | INT_RXRT);
+	uart_fx_wire_input(&fx);
+	uart_wr(&fx, PL011_IMSC, PL011_INT_TX | INT_RXRT);
 	ASSERT_TRUE(fx.level);
-	wr(&fx, PL011_ICR, PL011_INT_TX);
+	uart_wr(&fx, PL011_ICR, PL011_INT_TX);
 	ASSERT_TRUE(!fx.level);
-	push(&fx, "r");
+	uart_push(&fx, "r");
 	ASSERT_TRUE(fx.level);
 	/* Transmitting while RX is pending keeps the line high. */
-	wr(&fx, PL011_DR, 't');
-	ASSERT_EQ(rd(&fx, PL011_MIS), PL011_INT_TX | INT_RXRT);
-	ASSERT_EQ(rd(&fx, PL011_DR), 'r');
+	uart_wr(&fx, PL011_DR, 't');
+	ASSERT_EQ(uart_rd(&fx, PL011_MIS), PL011_INT_TX | INT_RXRT);
+	ASSERT_EQ(uart_rd(&fx, PL011_DR), 'r');
 	ASSERT_TRUE(fx.level); /* the TX from the write */
-	ASSERT_EQ(rd(&fx, PL011_MIS), PL011_INT_TX);
-	wr(&fx, PL011_ICR, PL011_INT_ALL);
+	ASSERT_EQ(uart_rd(&fx, PL011_MIS), PL011_INT_TX);
+	uart_wr(&fx, PL011_ICR, PL011_INT_ALL);
 	ASSERT_TRUE(!fx.level);
 	ASSERT_EQ(fx.raises, 2);
 	ASSERT_EQ(fx.calls, 4);
-	fx_fini(&fx);
+	uart_fx_fini(&fx);
 }
 
 TEST(pl011_input_ready_recomputes_irq)
 {
-	struct pl011_fx fx;
-
-	ASSERT_TRUE(fx_init(&fx));
-	/* No notification wired: pushing input alone cannot change the line... */
-	wr(&fx, PL011_IMSC, PL011_INT_RX);
-	push(&fx, "z");
-	ASSERT_EQ(fx.calls, 0);
-	/* ...pl011_input_ready() does. */
-	pl011_input_ready(fx.u);
-	ASSERT_TRUE(fx.level);
-	ASSERT_EQ(fx.calls, 1);
-	pl011_input_ready(fx.u);
-	ASSERT_EQ(fx.calls, 1);
-	ASSERT_EQ(rd(&fx, PL011_DR), 'z');
-	ASSERT_TRUE(!fx.level);
-	fx_fini(&fx);
+	uart_check_input_ready_recomputes_irq(&pl011_model);
 }
 
 /* Input typed on the console's input fd reaches the guest through the reader thread and
  * console_add_input_listener(), as in the VM. */
 TEST(pl011_input_from_console_thread)
 {
-	struct pl011_fx fx;
+	struct uart_fx fx;
 	int in[2];
 
 	ASSERT_EQ(pipe(in), 0);
-	ASSERT_TRUE(fx_init_in(&fx, in[0]));
+	ASSERT_TRUE(uart_fx_init(&fx, &pl011_model, in[0]));
 	ASSERT_EQ(console_add_input_listener(fx.con, pl011_input_ready, fx.u), 0);
 	ASSERT_EQ(console_start_input(fx.con, NULL, NULL), 0);
-	wr(&fx, PL011_IMSC, INT_RXRT);
+	uart_wr(&fx, PL011_IMSC, INT_RXRT);
 	ASSERT_TRUE(!fx.level);
 	ASSERT_EQ(write(in[1], "hi", 2), 2);
 	for (int i = 0; i < 2000 && !fx.level; i++)
 		usleep(1000);
 	ASSERT_TRUE(fx.level);
 	/* Both bytes may not be queued yet when the first notification lands. */
-	for (int i = 0; i < 2000 && (rd(&fx, PL011_FR) & PL011_FR_RXFE); i++)
+	for (int i = 0; i < 2000 && (uart_rd(&fx, PL011_FR) & PL011_FR_RXFE); i++)
 		usleep(1000);
-	ASSERT_EQ(rd(&fx, PL011_DR), 'h');
-	for (int i = 0; i < 2000 && (rd(&fx, PL011_FR) & PL011_FR_RXFE); i++)
+	ASSERT_EQ(uart_rd(&fx, PL011_DR), 'h');
+	for (int i = 0; i < 2000 && (uart_rd(&fx, PL011_FR) & PL011_FR_RXFE); i++)
 		usleep(1000);
-	ASSERT_EQ(rd(&fx, PL011_DR), 'i');
+	ASSERT_EQ(uart_rd(&fx, PL011_DR), 'i');
 	ASSERT_TRUE(!fx.level);
-	fx_fini(&fx);
+	uart_fx_fini(&fx);
 	close(in[1]);
 	close(in[0]);
 }
 
 TEST(pl011_loopback)
 {
-	struct pl011_fx fx;
+	struct uart_fx fx;
 
 	ASSERT_TRUE(fx_init(&fx));
-	push(&fx, "c"); /* console input is not seen while looping back */
-	wr(&fx, PL011_CR, PL011_CR_UARTEN | PL011_CR_TXE | PL011_CR_RXE | PL011_CR_LBE);
-	wr(&fx, PL011_IMSC, INT_RXRT);
-	ASSERT_TRUE(rd(&fx, PL011_FR) & PL011_FR_RXFE);
+	uart_push(&fx, "c"); /* console input is not seen while looping back */
+	uart_wr(&fx, PL011_CR, PL011_CR_UARTEN | PL011_CR_TXE | PL011_CR_RXE | PL011_CR_LBE);
+	uart_wr(&fx, PL011_IMSC, INT_RXRT);
+	ASSERT_TRUE(uart_rd(&fx, PL011_FR) & PL011_FR_RXFE);
 	ASSERT_EQ(fx.calls, 0);
-	wr(&fx, PL011_DR, 0x42);
-	wr(&fx, PL011_DR, 0x43);
+	uart_wr(&fx, PL011_DR, 0x42);
+	uart_wr(&fx, PL011_DR, 0x43);
 	ASSERT_TRUE(fx.level);
-	ASSERT_EQ(pending_output(&fx), 0);
-	ASSERT_EQ(rd(&fx, PL011_DR), 0x42);
-	ASSERT_EQ(rd(&fx, PL011_DR), 0x43);
+	ASSERT_EQ(uart_pending_output(&fx), 0);
+	ASSERT_EQ(uart_rd(&fx, PL011_DR), 0x42);
+	ASSERT_EQ(uart_rd(&fx, PL011_DR), 0x43);
 	ASSERT_TRUE(!fx.level);
-	ASSERT_EQ(rd(&fx, PL011_DR), 0);
+	ASSERT_EQ(uart_rd(&fx, PL011_DR), 0);
 	/* Overflowing the loop FIFO drops bytes, nothing else. */
 	for (int i = 0; i < 100; i++)
-		wr(&fx, PL011_DR, (uint32_t)i);
+		uart_wr(&fx, PL011_DR, (uint32_t)i);
 	for (int i = 0; i < 32; i++)
-		ASSERT_EQ(rd(&fx, PL011_DR), i);
-	ASSERT_TRUE(rd(&fx, PL011_FR) & PL011_FR_RXFE);
+		ASSERT_EQ(uart_rd(&fx, PL011_DR), i);
+	ASSERT_TRUE(uart_rd(&fx, PL011_FR) & PL011_FR_RXFE);
 	/* Leaving loopback: output goes out and console input shows again. */
-	wr(&fx, PL011_CR, PL011_CR_UARTEN | PL011_CR_TXE | PL011_CR_RXE);
+	uart_wr(&fx, PL011_CR, PL011_CR_UARTEN | PL011_CR_TXE | PL011_CR_RXE);
 	ASSERT_TRUE(fx.level);
-	ASSERT_EQ(rd(&fx, PL011_DR), 'c');
-	wr(&fx, PL011_DR, 'o');
-	ASSERT_EQ(pending_output(&fx), 1);
-	fx_fini(&fx);
+	ASSERT_EQ(uart_rd(&fx, PL011_DR), 'c');
+	uart_wr(&fx, PL011_DR, 'o');
+	ASSERT_EQ(uart_pending_output(&fx), 1);
+	uart_fx_fini(&fx);
 }
 
 TEST(pl011_loopback_modem_lines)
 {
-	struct pl011_fx fx;
+	struct uart_fx fx;
 
 	ASSERT_TRUE(fx_init(&fx));
 	for (unsigned m = 0; m < 16; m++) {
@@ -574,26 +478,26 @@ TEST(pl011_loopback_modem_lines)
 			want |= PL011_FR_DCD;
 		if (cr & PL011_CR_OUT2)
 			want |= PL011_FR_RI;
-		wr(&fx, PL011_CR, cr);
-		if (rd(&fx, PL011_FR) != want)
+		uart_wr(&fx, PL011_CR, cr);
+		if (uart_rd(&fx, PL011_FR) != want)
 			test_fail(__FILE__, __LINE__, "CR 0x%x: FR 0x%x, want 0x%x", cr,
-				  rd(&fx, PL011_FR), want);
+				  uart_rd(&fx, PL011_FR), want);
 	}
-	fx_fini(&fx);
+	uart_fx_fini(&fx);
 }
 
 /* Output flows whether or not the guest enabled the UART (earlycon never does). */
 TEST(pl011_transmits_while_disabled)
 {
-	struct pl011_fx fx;
+	struct uart_fx fx;
 
 	ASSERT_TRUE(fx_init(&fx));
-	wr(&fx, PL011_CR, 0);
-	wr(&fx, PL011_DR, 'e');
-	ASSERT_EQ(pending_output(&fx), 1);
-	push(&fx, "i");
-	ASSERT_EQ(rd(&fx, PL011_DR), 'i');
-	fx_fini(&fx);
+	uart_wr(&fx, PL011_CR, 0);
+	uart_wr(&fx, PL011_DR, 'e');
+	ASSERT_EQ(uart_pending_output(&fx), 1);
+	uart_push(&fx, "i");
+	ASSERT_EQ(uart_rd(&fx, PL011_DR), 'i');
+	uart_fx_fini(&fx);
 }
 
 TEST(pl011_without_console_or_irq)
@@ -618,12 +522,12 @@ TEST(pl011_without_console_or_irq)
 TEST(pl011_every_offset_and_size)
 {
 	static const unsigned sizes[] = {1, 2, 4};
-	struct pl011_fx fx;
+	struct uart_fx fx;
 	struct log_capture c;
 	char *log;
 
 	memset(&fx, 0, sizeof(fx));
-	fx.u = pl011_create(NULL, fx_set_irq, &fx);
+	fx.u = pl011_create(NULL, uart_fx_set_irq, &fx);
 	ASSERT_TRUE(fx.u != NULL);
 	if (!fx.u)
 		return;
@@ -659,7 +563,7 @@ TEST(pl011_every_offset_and_size)
 
 TEST(pl011_on_bus)
 {
-	struct pl011_fx fx;
+	struct uart_fx fx;
 	struct bus bus;
 	struct io_region r = {"pl011", 0x9000000, PL011_REGION_SIZE, &pl011_io_ops, NULL};
 	uint8_t data[8];
@@ -679,11 +583,11 @@ TEST(pl011_on_bus)
 	ASSERT_EQ(data[0], FR_IDLE & 0xff);
 	data[0] = 'B';
 	ASSERT_EQ(bus_access(&bus, 0x9000000 + PL011_DR, data, 1, true), BUS_OK);
-	ASSERT_EQ(pending_output(&fx), 1);
+	ASSERT_EQ(uart_pending_output(&fx), 1);
 	/* 8-byte accesses are refused and transmit nothing. */
 	memset(data, 'w', sizeof(data));
 	ASSERT_EQ(bus_access(&bus, 0x9000000, data, 8, true), BUS_BAD_SIZE);
-	ASSERT_EQ(pending_output(&fx), 0);
+	ASSERT_EQ(uart_pending_output(&fx), 0);
 	ASSERT_EQ(bus_access(&bus, 0x9000000 + PL011_PERIPH_ID0, data, 8, false), BUS_BAD_SIZE);
 	ASSERT_EQ(data[0], 0xff);
 	/* The last word of the region is CellID3. */
@@ -691,5 +595,5 @@ TEST(pl011_on_bus)
 	ASSERT_EQ(data[0], 0xb1);
 	ASSERT_EQ(data[1], 0);
 	bus_destroy(&bus);
-	fx_fini(&fx);
+	uart_fx_fini(&fx);
 }

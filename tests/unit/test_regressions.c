@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
-/* test_regressions.c: regression tests for bugs found in src/ and fixed: misaligned ELF
- * program headers, accesses wider than a bus region, memory-map edge cases, PVH entry
- * validation. */
+/* test_regressions.c: regression tests for bugs found in src/ and fixed, in code both
+ * architectures build: misaligned ELF program headers, accesses wider than a bus region, PVH
+ * entry validation. (x86_64-only ones: test_regressions_x86.c; the console's: test_console.c.) */
 #include <elf.h>
 #include <errno.h>
 #include <stdlib.h>
 
-#include "arch/x86_64/memmap.h"
 #include "bus.h"
+#include "elf_build.h"
 #include "guest_mem.h"
 #include "loader/elf.h"
 #include "log_capture.h"
@@ -23,23 +23,13 @@ TEST(regression_elf_misaligned_phdrs)
 {
 	const size_t phoff = 65, data_off = 0x1000;
 	uint8_t *f = calloc(1, 0x2000);
-	Elf64_Ehdr eh = {0};
+	Elf64_Ehdr eh = elf64_ehdr(EM_X86_64, 0x100000, phoff, 1);
 	Elf64_Phdr ph = {0};
 	struct guest_mem mem = {0};
 	struct log_capture cap;
 	struct elf_image img;
 	int err;
 
-	memcpy(eh.e_ident, ELFMAG, SELFMAG);
-	eh.e_ident[EI_CLASS] = ELFCLASS64;
-	eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	eh.e_ident[EI_VERSION] = EV_CURRENT;
-	eh.e_type = ET_EXEC;
-	eh.e_machine = EM_X86_64;
-	eh.e_entry = 0x100000;
-	eh.e_phoff = phoff;
-	eh.e_phentsize = sizeof(Elf64_Phdr);
-	eh.e_phnum = 1;
 	ph.p_type = PT_LOAD;
 	ph.p_offset = data_off;
 	ph.p_vaddr = ph.p_paddr = 0x100000;
@@ -97,49 +87,6 @@ TEST(regression_bus_access_wider_than_region)
 	bus_destroy(&bus);
 }
 
-/* src/arch/x86_64/memmap.c, x86_build_memmap(): the loop guard `n + 4 <= X86_MEMMAP_MAX`
- * reserves 4 slots for every region, though only the region at GPA 0 needs 4 (no two
- * regions can both start at 0). With RAM at 0 plus three more regions (GUEST_MEM_MAX_REGIONS
- * is 4) the map needs 4 + 3 = 7 <= 8 entries, but regions after the second are silently
- * dropped. Latent: x86_ram_layout() creates at most two regions today. */
-TEST(regression_memmap_drops_third_region)
-{
-	struct guest_mem mem = {0};
-	struct x86_mem_entry e[X86_MEMMAP_MAX];
-	uint64_t ram = 0;
-	unsigned n;
-
-	ASSERT_EQ(guest_mem_add(&mem, 0, 64 << 20), 0);
-	ASSERT_EQ(guest_mem_add(&mem, 4ull << 30, 16 << 20), 0);
-	ASSERT_EQ(guest_mem_add(&mem, 8ull << 30, 16 << 20), 0);
-	ASSERT_EQ(guest_mem_add(&mem, 12ull << 30, 16 << 20), 0);
-	n = x86_build_memmap(&mem, e);
-	for (unsigned i = 0; i < n; i++)
-		if (e[i].type == X86_MEM_RAM)
-			ram += e[i].size;
-	ASSERT_EQ(n, 7);
-	ASSERT_EQ(ram, mem.total - (0x100000 - 0x9fc00));
-	guest_mem_free(&mem);
-}
-
-/* src/arch/x86_64/memmap.c, x86_build_memmap(): for a RAM region at 0 smaller than
- * 0x9fc00 the first entry still claims [0, 0x9fc00) as RAM, past the end of the region.
- * Latent: config_check_mem() refuses guests below 2 MiB. */
-TEST(regression_memmap_small_low_region)
-{
-	struct guest_mem mem = {0};
-	struct x86_mem_entry e[X86_MEMMAP_MAX];
-	unsigned n;
-
-	ASSERT_EQ(guest_mem_add(&mem, 0, 0x80000), 0);
-	n = x86_build_memmap(&mem, e);
-	for (unsigned i = 0; i < n; i++)
-		if (e[i].type == X86_MEM_RAM && !guest_mem_ptr(&mem, e[i].addr, e[i].size))
-			test_fail(__FILE__, __LINE__, "RAM entry [0x%llx, +0x%llx) is not RAM",
-				  (unsigned long long)e[i].addr, (unsigned long long)e[i].size);
-	guest_mem_free(&mem);
-}
-
 /* src/loader/elf.c, elf_load(): the entry point is checked against the loaded segments
  * only when there is no PVH note; the PVH entry (the one actually used to boot) is never
  * checked, so a file whose PVH entry points outside every PT_LOAD segment (e.g. into
@@ -148,7 +95,7 @@ TEST(regression_memmap_small_low_region)
 TEST(regression_elf_pvh_entry_not_validated)
 {
 	uint8_t *f = calloc(1, 0x2000);
-	Elf64_Ehdr eh = {0};
+	Elf64_Ehdr eh = elf64_ehdr(EM_X86_64, 0x100000, sizeof(Elf64_Ehdr), 2);
 	Elf64_Phdr ph[2] = {{0}};
 	Elf64_Nhdr nh = {4, 4, 18};
 	uint32_t pvh_entry = 0x3f0000; /* not loaded */
@@ -158,15 +105,6 @@ TEST(regression_elf_pvh_entry_not_validated)
 	char *msg;
 	int err;
 
-	memcpy(eh.e_ident, ELFMAG, SELFMAG);
-	eh.e_ident[EI_CLASS] = ELFCLASS64;
-	eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	eh.e_type = ET_EXEC;
-	eh.e_machine = EM_X86_64;
-	eh.e_entry = 0x100000;
-	eh.e_phoff = sizeof(eh);
-	eh.e_phentsize = sizeof(Elf64_Phdr);
-	eh.e_phnum = 2;
 	ph[0] = (Elf64_Phdr){.p_type = PT_LOAD,
 			     .p_offset = 0x1000,
 			     .p_vaddr = 0x100000,

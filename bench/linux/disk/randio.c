@@ -37,6 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../virtio_irqs.h"
+
 #define STAMP_MAGIC 0x5a6f6c766d444b21ull /* "ZolvmDK!" */
 #define PAGE	    4096u
 #define MAX_THREADS 64
@@ -142,32 +144,6 @@ static void *run(void *arg)
 	errors_total += errors;
 	pthread_mutex_unlock(&err_lock);
 	return NULL;
-}
-
-/* Sum of all CPUs' counts of the /proc/interrupts lines that mention virtio. */
-static long long virtio_irqs(void)
-{
-	FILE *f = fopen("/proc/interrupts", "r");
-	char line[4096];
-	long long sum = 0;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		char *p, *end;
-
-		if (!strstr(line, "virtio") || !(p = strchr(line, ':')))
-			continue;
-		for (p++;; p = end) {
-			long long v = strtoll(p, &end, 10);
-
-			if (end == p)
-				break;
-			sum += v;
-		}
-	}
-	fclose(f);
-	return sum;
 }
 
 static int cmp_u32(const void *a, const void *b)

@@ -11,18 +11,18 @@ DISK-INFO / DISK-BEGIN / DISK-RESULT / DISK-DONE lines from the guest's /init; .
 L1 snapshots (KVM debugfs totals, /proc/stat, the VMM's threads) taken at each DISK-BEGIN and
 DISK-RESULT line.
 """
-import glob
-import re
-import shlex
-import statistics as st
+import os
 import sys
 
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+from report_lib import (COUNTER_COLS, cell, device_results, device_runs, fr, med,  # noqa: E402
+                        per_unit, per_unit_cells, print_device_footer, print_failures,
+                        print_whole_runs, ratio, read_conf, read_text)
+from report_lib import fmt_grouped as fmt  # noqa: E402
+
 work = sys.argv[1]
-conf = {}
-for line in open(f"{work}/bench.conf"):
-    if "=" in line:
-        k, v = line.rstrip("\n").split("=", 1)
-        conf[k] = " ".join(shlex.split(v))
+conf = read_conf(work)
 vmms = conf["VMMS"].split()
 LABEL = {"smolvm": "smolvm", "smolvm-b": "smolvm-b", "qemu-microvm": "QEMU `-M microvm`",
          "qemu-microvm-modern": "QEMU microvm, modern virtio-mmio",
@@ -38,123 +38,12 @@ TESTS = [  # name, unit, what
     ("randwrite", "IOPS", f"{conf['RAND_N']} random 4 KiB O_DIRECT writes, 1 in flight, + fdatasync"),
     ("randread-qd", "IOPS", f"{conf['RAND_N']} random 4 KiB O_DIRECT reads from {conf['QD']} threads"),
 ]
-TICK_MS = 10  # USER_HZ
-
-results = []  # dicts: round vmm total status ...
-for line in open(f"{work}/results.tsv"):
-    f = line.rstrip("\n").split("\t")
-    if len(f) != 7:
-        continue
-    results.append({"round": f[0], "vmm": f[1], "total": int(f[2]), "status": int(f[3]),
-                    "rss": int(f[4]), "cpu": int(f[5]) + int(f[6])})
+results = device_results(work)
+runs, fails, infos, traces = device_runs(work, results, "DISK")
 
 
-def parse_out(path):
-    """-> (results by test name: dict of fields + t_l1, info lines, done status)"""
-    res, info, done = {}, [], None
-    try:
-        lines = open(path, errors="replace").read().splitlines()
-    except OSError:
-        return res, info, done
-    for ln in lines:
-        m = re.match(r"([0-9.]+) (DISK-\S+) ?(.*)", ln)
-        if not m:
-            continue
-        t, tag, rest = float(m.group(1)), m.group(2), m.group(3)
-        if tag == "DISK-RESULT":
-            d = dict(kv.split("=", 1) for kv in rest.split() if "=" in kv)
-            d["t_l1"] = t
-            res[d["name"]] = d
-        elif tag == "DISK-INFO":
-            info.append(rest)
-        elif tag == "DISK-DONE":
-            done = rest
-    return res, info, done
-
-
-def parse_stats(path):
-    snaps, cur = [], None
-    try:
-        f = open(path, errors="replace")
-    except OSError:
-        return snaps
-    for ln in f:
-        w = ln.split()
-        if not w:
-            continue
-        if w[0] == "SNAP":
-            cur = {"t": int(w[1]), "line": " ".join(w[2:]), "kvm": {}, "cpu": None, "task": {},
-                   "hist": {}}
-            snaps.append(cur)
-            hist = None
-        elif cur is None:
-            continue
-        elif w[0] == "KVM" and len(w) == 3:
-            cur["kvm"][w[1]] = int(w[2])
-        elif w[0] == "CPU":
-            cur["cpu"] = [int(x) for x in w[1:]]
-        elif w[0] == "TASK" and len(w) == 5:
-            cur["task"][w[1]] = int(w[3]) + int(w[4])
-        elif w[0] == "HIST" and len(w) == 2:
-            # .../events/kvm/EVENT/hist -> EVENT
-            hist = cur["hist"].setdefault(w[1].rstrip("/").split("/")[-2], {})
-        elif w[0] == "H" and hist is not None:
-            m = re.match(r"H \{(.*)\}\s+hitcount:\s*(\d+)", ln)
-            if m:
-                key = tuple(tuple(x.strip() for x in kv.split(":", 1))
-                            for kv in m.group(1).split(",") if ":" in kv)
-                hist[key] = hist.get(key, 0) + int(m.group(2))
-    return snaps
-
-
-def test_deltas(snaps):
-    """test name -> counter deltas between its DISK-BEGIN and DISK-RESULT snapshots"""
-    out = {}
-    for a, b in zip(snaps, snaps[1:]):
-        m = re.match(r"DISK-BEGIN (\S+)", a["line"])
-        if not m or not b["line"].startswith(f"DISK-RESULT name={m.group(1)} "):
-            continue
-        d = {"l1_ms": (b["t"] - a["t"]) / 1000}
-        for k, v in b["kvm"].items():
-            d["kvm_" + k] = v - a["kvm"].get(k, 0)
-        if a["cpu"] and b["cpu"]:
-            c = [y - x for x, y in zip(a["cpu"], b["cpu"])]
-            # user nice system idle iowait irq softirq steal guest guest_nice; user includes guest
-            c += [0] * (10 - len(c))
-            d["cpu_all"] = sum(c[:8])
-            d["cpu_idle"] = c[3] + c[4]
-            d["cpu_guest"] = c[8] + c[9]
-            d["cpu_l1_user"] = c[0] + c[1] - c[8] - c[9]
-            d["cpu_l1_kernel"] = c[2] + c[5] + c[6]
-        d["vmm_cpu"] = sum(v - a["task"].get(k, 0) for k, v in b["task"].items())
-        d["hist"] = {}
-        for ev, h in b["hist"].items():
-            ha = a["hist"].get(ev, {})
-            d["hist"][ev] = {k: c - ha.get(k, 0) for k, c in h.items() if c - ha.get(k, 0) > 0}
-        out[m.group(1)] = d
-    return out
-
-
-# (vmm) -> list of per-run dicts: round, res (test -> fields), deltas (test -> counters)
-runs, fails, infos, traces = {}, [], {}, {}
-for r in results:
-    base = f"{work}/runs/{r['vmm']}-{r['round']}"
-    res, info, done = parse_out(base + ".out")
-    if r["round"] == "trace":
-        traces[r["vmm"]] = {"res": res, "deltas": test_deltas(parse_stats(base + ".stats")),
-                            "ok": r["status"] == 0 and done == "status=0"}
-    if not r["round"].isdigit():
-        continue
-    infos.setdefault(r["vmm"], info)
-    if r["round"] == "0":
-        continue
-    bad = r["status"] != 0 or done != "status=0"
-    if bad:
-        fails.append(f"round {r['round']} {r['vmm']}: VMM exit status {r['status']}, "
-                     f"guest {done or 'did not finish'}")
-    runs.setdefault(r["vmm"], []).append({
-        "round": r["round"], "res": res, "deltas": test_deltas(parse_stats(base + ".stats")),
-        "bad": bad, "total": r["total"], "rss": r["rss"], "cpu": r["cpu"]})
+def label(v):
+    return LABEL.get(v, v)
 
 
 def value(x, unit):
@@ -171,28 +60,11 @@ def vals(vmm, test, unit):
     return out
 
 
-def med(xs):
-    xs = [x for x in xs if x is not None]
-    return st.median(xs) if xs else None
-
-
-def fmt(x, d=0):
-    return "-" if x is None else f"{x:,.{d}f}"
-
-
-def ratio(a, b):
-    return None if a is None or not b else a / b
-
-
-def fr(x):
-    return "-" if x is None else f"{x:.2f}x"
-
-
 rounds = conf["ROUNDS"]
 print("## virtio-blk in the nested harness: smolvm vs QEMU\n")
 print(f"Both VMMs run in the same L1 (Debian generic kernel under QEMU TCG with emulated SVM, "
       f"{conf.get('L1_SMP', '1')} vCPU, {conf.get('L1_MEM', '?')}) on its `/dev/kvm` and boot the same L2 kernel "
-      f"({open(f'{work}/kernels.txt').read().strip()}) and busybox initramfs with 1 vCPU and "
+      f"({read_text(f'{work}/kernels.txt')}) and busybox initramfs with 1 vCPU and "
       f"{conf['MEM']}; the guest's `/init` tests `/dev/vda` (virtio-blk over virtio-mmio in "
       f"both). The disk is one raw {conf['IMG_MB']} MiB image file in L1's tmpfs, used by both "
       f"VMMs. smolvm `--disk IMG` (preadv/pwritev on one worker thread, FLUSH = fdatasync); "
@@ -218,9 +90,8 @@ if "smolvm-b" in vmms:
     print(f"smolvm-b: a second smolvm in the same runs, `{conf.get('SMOLVM_B', '?')}`, to compare "
           f"with (smolvm/smolvm-b > 1.0x: smolvm is faster).\n")
 
-cell = lambda xs: "-" if not xs else f"{fmt(med(xs), 1)} ({fmt(min(xs), 1)}-{fmt(max(xs), 1)})"
-print("| test | unit | " + " | ".join(LABEL.get(v, v) for v in vmms) + " | "
-      + " | ".join(f"smolvm/{LABEL.get(v, v)}" for v in qemus)
+print("| test | unit | " + " | ".join(label(v) for v in vmms) + " | "
+      + " | ".join(f"smolvm/{label(v)}" for v in qemus)
       + " | per-round vs reference | target >= 1.0x |")
 print("|---|---|" + "---|" * (len(vmms) + len(qemus) + 2))
 for test, unit, _ in TESTS:
@@ -237,19 +108,12 @@ for test, unit, _ in TESTS:
     pr = f"{min(paired):.2f}-{max(paired):.2f}" if paired else "-"
     r = rs.get(REF)
     verdict = "-" if r is None else ("met" if r >= 1.0 else "**not met**")
-    print(f"| {test} | {unit} | " + " | ".join(cell(v_all[v]) for v in vmms) + " | "
+    print(f"| {test} | {unit} | " + " | ".join(cell(v_all[v], 1) for v in vmms) + " | "
           + " | ".join(fr(rs[v]) for v in qemus) + f" | {pr} | {verdict} |")
 print()
 for test, unit, what in TESTS:
     print(f"- {test}: {what}")
-if fails:
-    print("\nFailed runs (not counted): " + "; ".join(fails))
-stalls = sorted(glob.glob(f"{work}/attempt*"))
-if stalls:
-    print(f"\nL1 stalled {len(stalls)} time(s) (no console output for minutes, the nested "
-          f"harness's known flakiness); each time a new L1 resumed with the first round not "
-          f"every VMM had finished, keeping the finished rounds (stalled consoles: "
-          f"{work}/attempt*/l1-console.log).")
+print_failures(work, fails)
 
 # ---- diagnostics ------------------------------------------------------------------------
 print("\n### Where the time goes (L1 counters per guest I/O call, medians over the runs)\n")
@@ -259,57 +123,32 @@ print("Counted in L1 between the guest's DISK-BEGIN and DISK-RESULT console line
       "and L1 kernel (KVM, the host side of the I/O, scheduling), and L1 idle. One call = one "
       "pread/pwrite = one virtio-blk request (1 MiB fits max_sectors_kb=1280). `l1/guest "
       "clock` = the test's duration by L1's clock / by the guest's.\n")
-cols = [("exits", "kvm_exits"), ("MMIO exits", "kvm_mmio_exits"), ("HLT exits", "kvm_halt_exits"),
-        ("IRQ injections", "kvm_irq_injections")]
 if conf.get("L1_SMP", "1") == "1":
     print("With one L1 vCPU, the L2 vCPU thread and the VMM's I/O threads take turns on one CPU "
           "(L1 is never idle): all figures here measure the CPU cost of the whole request path "
           "rather than what overlapping work could gain (set L1_SMP=2 for that).\n")
-print("| test | VMM | us/call | " + " | ".join(c for c, _ in cols) +
+print("| test | VMM | us/call | " + " | ".join(c for c, _ in COUNTER_COLS) +
       " | guest IRQs | L1 CPU us/call: guest | VMM user | L1 kernel | L1 idle % | VMM threads us/call | l1/guest clock |")
-print("|---|---|---|" + "---|" * len(cols) + "---|---|---|---|---|---|---|")
+print("|---|---|---|" + "---|" * len(COUNTER_COLS) + "---|---|---|---|---|---|---|")
+
+
+def call_time(add, x, d, n):
+    """The guest's time per call, and L1's clock against the guest's."""
+    us = int(x["us"])
+    add("us", us / n)
+    if us > 0:
+        add("clock", d["l1_ms"] * 1000 / us)
+
+
 for test, unit, _ in TESTS:
     for v in vmms:
-        per = {}
-        for run in runs.get(v, []):
-            x, d = run["res"].get(test), run["deltas"].get(test)
-            if not x or not d:
-                continue
-            n = int(x["n"])
-            us = int(x["us"])
-
-            def add(key, val):
-                per.setdefault(key, []).append(val)
-            add("us", us / n)
-            for _, k in cols:
-                if k in d:
-                    add(k, d[k] / n)
-            if "irqs" in x and int(x["irqs"]) >= 0:
-                add("irqs", int(x["irqs"]) / n)
-            if "cpu_all" in d and d["cpu_all"]:
-                for k in ("cpu_guest", "cpu_l1_user", "cpu_l1_kernel"):
-                    add(k, d[k] * TICK_MS * 1000 / n)
-                add("idle", 100 * d["cpu_idle"] / d["cpu_all"])
-            add("vmm", d["vmm_cpu"] * TICK_MS * 1000 / n)
-            if us > 0:
-                add("clock", d["l1_ms"] * 1000 / us)
+        per = per_unit(runs.get(v, []), test, lambda x: int(x["n"]), call_time)
         if not per:
             continue
-        g = lambda k, dd=0: fmt(med(per.get(k, [])), dd)
-        print(f"| {test} | {LABEL.get(v, v)} | {g('us', 1)} | "
-              + " | ".join(g(k, 2) for _, k in cols)
-              + f" | {g('irqs', 2)} | {g('cpu_guest')} | {g('cpu_l1_user')} | {g('cpu_l1_kernel')}"
-              f" | {g('idle')} | {g('vmm')} | {g('clock', 3)} |")
+        print(f"| {test} | {label(v)} | {fmt(med(per.get('us', [])), 1)} | {per_unit_cells(per)}"
+              f" | {fmt(med(per.get('clock', [])), 3)} |")
 
-print("\nWhole runs (boot + all tests + power-off, timed in L1; VMM CPU = user + system time of "
-      "the VMM process, all threads), medians:\n")
-print("| VMM | runs ok | wall s | VMM CPU s | peak RSS MiB |")
-print("|---|---|---|---|---|")
-for v in vmms:
-    xs = [r for r in runs.get(v, []) if not r["bad"]]
-    print(f"| {LABEL.get(v, v)} | {len(xs)}/{len(runs.get(v, []))} | "
-          f"{fmt(med([r['total'] / 1e6 for r in xs]), 2)} | {fmt(med([r['cpu'] / 1e6 for r in xs]), 2)} | "
-          f"{fmt(med([r['rss'] / 1024 for r in xs]), 1)} |")
+print_whole_runs(vmms, runs, label)
 
 # ---- trace runs --------------------------------------------------------------------------
 SVM_EXIT = {0x060: "INTR", 0x061: "NMI", 0x062: "SMI", 0x064: "VINTR", 0x06e: "RDTSC",
@@ -332,7 +171,7 @@ def hexint(x):
         return None
 
 
-def label(ev, key):
+def event_label(ev, key):
     k = dict(key)
     if ev == "kvm_exit":
         c = hexint(k.get("exit_reason", ""))
@@ -396,7 +235,7 @@ if traces:
                 for key, c in h.items():
                     if ev == "kvm_mmio" and dict(key).get("type") == "0":
                         continue  # a read that goes on to user space: traced again as type 1
-                    lb = label(ev, key)
+                    lb = event_label(ev, key)
                     per[lb] = per.get(lb, 0) + c / n
                 rows.append((test, v, per))
         if not rows:
@@ -410,29 +249,11 @@ if traces:
         print("| test | VMM | all | " + " | ".join(keys) + " |")
         print("|---|---|---|" + "---|" * len(keys))
         for test, v, per in rows:
-            print(f"| {test} | {LABEL.get(v, v)} | {sum(per.values()):.2f} | "
+            print(f"| {test} | {label(v)} | {sum(per.values()):.2f} | "
                   + " | ".join(f"{per.get(k, 0):.2f}" for k in keys) + " |")
         print()
 
-print("\nGuest view of the disk (`DISK-INFO` from /init; features = the negotiated virtio "
-      "feature bits, bit 0 first):\n")
-for v in vmms:
-    for ln in infos.get(v, []):
-        print(f"    {v}: {ln}")
-try:
-    err = open(f"{work}/runs/smolvm-stats.err", errors="replace").read().strip()
-except OSError:
-    err = ""
-if err:
-    print("\n`smolvm --stats` over one extra whole run (boot + all tests):\n")
-    for ln in err.splitlines():
-        print(f"    {ln}")
-print("\nL1 facts:\n")
-try:
-    for ln in open(f"{work}/l1-info.txt"):
-        print(f"    {ln.rstrip()}")
-except OSError:
-    pass
+print_device_footer(work, "the disk", "DISK", vmms, infos)
 print(f"\nRaw data: {work} (results.tsv: round vmm total_us status maxrss_kb utime_us "
       f"stime_us; runs/VMM-ROUND.out: guest console time-stamped in L1; .stats: L1 counter "
       f"snapshots).")

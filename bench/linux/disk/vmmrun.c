@@ -45,13 +45,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static long long now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
+#include "../child.h"
 
 static void usage(void)
 {
@@ -155,7 +149,7 @@ int main(int argc, char **argv)
 	int ntriggers = 0;
 	FILE *stats = NULL;
 	double timeout_s = 600;
-	int opt, pfd[2], status = 0, killed = 0;
+	int opt, rfd, status = 0, killed = 0;
 	static char line[65536];
 	size_t len = 0;
 	long long t0, deadline;
@@ -201,56 +195,16 @@ int main(int argc, char **argv)
 		perror(statsfile);
 		return 2;
 	}
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		perror("pipe");
+	pid = child_start("vmmrun", argv, &rfd, &t0);
+	if (pid < 0)
 		return 2;
-	}
-
-	t0 = now_us();
 	deadline = t0 + (long long)(timeout_s * 1e6);
-	pid = fork();
-	if (pid < 0) {
-		perror("fork");
-		return 2;
-	}
-	if (pid == 0) {
-		int nul = open("/dev/null", O_RDONLY);
-
-		if (nul >= 0)
-			dup2(nul, 0);
-		dup2(pfd[1], 1);
-		execvp(argv[0], argv);
-		fprintf(stderr, "vmmrun: exec %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	close(pfd[1]);
 
 	for (;;) {
-		struct pollfd p = {.fd = pfd[0], .events = POLLIN};
-		long long left = deadline - now_us(), t;
 		char buf[4096];
-		ssize_t n;
-		int r;
+		ssize_t n = child_read(rfd, buf, sizeof(buf), pid, deadline, &killed);
+		long long t;
 
-		if (left <= 0) {
-			if (!killed) {
-				kill(pid, SIGKILL);
-				killed = 1;
-			}
-			left = 5000000; /* drain what is left after the kill */
-		}
-		r = poll(&p, 1, (int)((left + 999) / 1000));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			perror("poll");
-			break;
-		}
-		if (r == 0)
-			continue;
-		n = read(pfd[0], buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
 		if (n <= 0)
 			break;
 		t = now_us() - t0;

@@ -50,6 +50,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../virtio_irqs.h"
+
 #define NETIO_MAGIC  0x6e657431u /* "net1" */
 #define DEFAULT_PORT 5201
 #define DEFAULT_BUF  (128u << 10)
@@ -240,32 +242,6 @@ static int server(int port)
 		fflush(stdout);
 		close(fd);
 	}
-}
-
-/* Sum of all CPUs' counts of the /proc/interrupts lines that mention virtio. */
-static long long virtio_irqs(void)
-{
-	FILE *f = fopen("/proc/interrupts", "r");
-	char line[4096];
-	long long sum = 0;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		char *p, *end;
-
-		if (!strstr(line, "virtio") || !(p = strchr(line, ':')))
-			continue;
-		for (p++;; p = end) {
-			long long v = strtoll(p, &end, 10);
-
-			if (end == p)
-				break;
-			sum += v;
-		}
-	}
-	fclose(f);
-	return sum;
 }
 
 static int connect_to(const char *host, int port)

@@ -11,18 +11,17 @@ NET-INFO / NET-BEGIN / NET-RESULT / NET-DONE lines from the guest's /init; .stat
 snapshots (KVM debugfs totals, /proc/stat, the VMM's threads) taken at each NET-BEGIN and
 NET-RESULT line.
 """
-import glob
-import re
-import shlex
-import statistics as st
+import os
 import sys
 
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+from report_lib import (COUNTER_COLS, cell, device_results, device_runs, fr, med,  # noqa: E402
+                        per_unit, per_unit_cells, print_device_footer, print_failures,
+                        print_whole_runs, read_conf, read_text)
+
 work = sys.argv[1]
-conf = {}
-for line in open(f"{work}/bench.conf"):
-    if "=" in line:
-        k, v = line.rstrip("\n").split("=", 1)
-        conf[k] = " ".join(shlex.split(v))
+conf = read_conf(work)
 LABEL = {"smolvm": "smolvm", "smolvm-b": "smolvm-b", "qemu-microvm": "QEMU `-M microvm`",
          "qemu-microvm-vhost": "QEMU microvm, vhost=on",
          "qemu-microvm-modern": "QEMU microvm, modern virtio-mmio",
@@ -45,14 +44,7 @@ ROWS = [
      f"busybox `ping -c {conf['PING_N']} -i 0.2` guest -> L1: median round trip (guest's clock)"),
     ("ping mean", "ping", "avg_us", "us", False, "the same pings: mean round trip"),
 ]
-TICK_MS = 10  # USER_HZ
-
-results = []
-for line in open(f"{work}/results.tsv"):
-    f = line.rstrip("\n").split("\t")
-    if len(f) == 7:
-        results.append({"round": f[0], "vmm": f[1], "total": int(f[2]), "status": int(f[3]),
-                        "rss": int(f[4]), "cpu": int(f[5]) + int(f[6])})
+results = device_results(work)
 # The VMMs that ran (L1 drops the vhost variant when it has no vhost-net), in bench.conf order.
 ran = {r["vmm"] for r in results}
 vmms = [v for v in conf["VMMS"].split() if v in ran]
@@ -61,92 +53,11 @@ if REF not in qemus:
     REF = qemus[0] if qemus else None
 
 
-def parse_out(path):
-    """-> (results by test name: dict of fields, info lines, done status)"""
-    res, info, done = {}, [], None
-    try:
-        lines = open(path, errors="replace").read().splitlines()
-    except OSError:
-        return res, info, done
-    for ln in lines:
-        m = re.match(r"([0-9.]+) (NET-\S+) ?(.*)", ln)
-        if not m:
-            continue
-        tag, rest = m.group(2), m.group(3)
-        if tag == "NET-RESULT":
-            d = dict(kv.split("=", 1) for kv in rest.split() if "=" in kv)
-            res[d["name"]] = d
-        elif tag == "NET-INFO":
-            info.append(rest)
-        elif tag == "NET-DONE":
-            done = rest
-    return res, info, done
+runs, fails, infos, _ = device_runs(work, results, "NET")
 
 
-def parse_stats(path):
-    snaps, cur = [], None
-    try:
-        f = open(path, errors="replace")
-    except OSError:
-        return snaps
-    for ln in f:
-        w = ln.split()
-        if not w:
-            continue
-        if w[0] == "SNAP":
-            cur = {"t": int(w[1]), "line": " ".join(w[2:]), "kvm": {}, "cpu": None, "task": {}}
-            snaps.append(cur)
-        elif cur is None:
-            continue
-        elif w[0] == "KVM" and len(w) == 3:
-            cur["kvm"][w[1]] = int(w[2])
-        elif w[0] == "CPU":
-            cur["cpu"] = [int(x) for x in w[1:]]
-        elif w[0] == "TASK" and len(w) == 5:
-            cur["task"][w[1]] = int(w[3]) + int(w[4])
-    return snaps
-
-
-def test_deltas(snaps):
-    """test name -> counter deltas between its NET-BEGIN and NET-RESULT snapshots"""
-    out = {}
-    for a, b in zip(snaps, snaps[1:]):
-        m = re.match(r"NET-BEGIN (\S+)", a["line"])
-        if not m or not b["line"].startswith(f"NET-RESULT name={m.group(1)} "):
-            continue
-        d = {"l1_ms": (b["t"] - a["t"]) / 1000}
-        for k, v in b["kvm"].items():
-            d["kvm_" + k] = v - a["kvm"].get(k, 0)
-        if a["cpu"] and b["cpu"]:
-            c = [y - x for x, y in zip(a["cpu"], b["cpu"])]
-            # user nice system idle iowait irq softirq steal guest guest_nice; user includes guest
-            c += [0] * (10 - len(c))
-            d["cpu_all"] = sum(c[:8])
-            d["cpu_idle"] = c[3] + c[4]
-            d["cpu_guest"] = c[8] + c[9]
-            d["cpu_l1_user"] = c[0] + c[1] - c[8] - c[9]
-            d["cpu_l1_kernel"] = c[2] + c[5] + c[6]
-        d["vmm_cpu"] = sum(v - a["task"].get(k, 0) for k, v in b["task"].items())
-        out[m.group(1)] = d
-    return out
-
-
-runs, fails, infos = {}, [], {}
-for r in results:
-    if not r["round"].isdigit():
-        continue
-    base = f"{work}/runs/{r['vmm']}-{r['round']}"
-    res, info, done = parse_out(base + ".out")
-    infos.setdefault(r["vmm"], info)
-    if r["round"] == "0":
-        continue
-    bad = r["status"] != 0 or done != "status=0"
-    if bad:
-        fails.append(f"round {r['round']} {r['vmm']}: VMM exit status {r['status']}, "
-                     f"guest {done or 'did not finish'}")
-    runs.setdefault(r["vmm"], []).append({
-        "round": r["round"], "res": res, "deltas": test_deltas(parse_stats(base + ".stats")),
-        "bad": bad, "total": r["total"], "rss": r["rss"], "cpu": r["cpu"]})
+def label(v):
+    return LABEL.get(v, v)
 
 
 def value(run, test, field):
@@ -161,28 +72,11 @@ def vals(vmm, test, field):
     return [v for v in (value(run, test, field) for run in runs.get(vmm, [])) if v is not None]
 
 
-def med(xs):
-    xs = [x for x in xs if x is not None]
-    return st.median(xs) if xs else None
-
-
-def fmt(x, d=0):
-    return "-" if x is None else f"{x:,.{d}f}"
-
-
 def speed(a, b, higher):
     """smolvm's speed relative to QEMU's: a = smolvm's value, b = QEMU's."""
     if a is None or b is None or not a or not b:
         return None
     return a / b if higher else b / a
-
-
-def fr(x):
-    return "-" if x is None else f"{x:.2f}x"
-
-
-def cell(xs, d):
-    return "-" if not xs else f"{fmt(med(xs), d)} ({fmt(min(xs), d)}-{fmt(max(xs), d)})"
 
 
 def paired(vmm, test, field, higher):
@@ -203,7 +97,7 @@ def mrg_summary():
         feats = [ln.split("features=", 1)[1].split()[0] for ln in infos.get(v, [])
                  if "features=" in ln]
         if feats and len(feats[0]) > 15:
-            out.append(f"{LABEL.get(v, v)} {'yes' if feats[0][15] == '1' else 'no'}")
+            out.append(f"{label(v)} {'yes' if feats[0][15] == '1' else 'no'}")
     return ", ".join(out) or "unknown"
 
 
@@ -211,7 +105,7 @@ print("## virtio-net in the nested harness: smolvm vs QEMU\n")
 print(f"Both VMMs run in the same L1 (Debian generic kernel under QEMU TCG with emulated SVM, "
       f"{conf.get('L1_SMP', '1')} vCPU, {conf.get('L1_MEM', '?')}) on its `/dev/kvm`, each in "
       f"turn on the same persistent tap interface `tap0` (10.0.0.1/24 in L1) with the same "
-      f"guest MAC, and boot the same L2 kernel ({open(f'{work}/kernels.txt').read().strip()}) "
+      f"guest MAC, and boot the same L2 kernel ({read_text(f'{work}/kernels.txt')}) "
       f"and busybox initramfs with 1 vCPU and {conf['MEM']}; the guest (eth0 10.0.0.2/24, "
       f"virtio-net over virtio-mmio in both) measures against L1, where "
       f"bench/linux/net/netio.c serves TCP. smolvm `--net tap=tap0,mac=...` (one worker "
@@ -243,14 +137,7 @@ for name, test, field, unit, higher, _ in ROWS:
 print()
 for name, _, _, _, _, what in ROWS:
     print(f"- {name}: {what}")
-if fails:
-    print("\nFailed runs (not counted): " + "; ".join(fails))
-stalls = sorted(glob.glob(f"{work}/attempt*"))
-if stalls:
-    print(f"\nL1 stalled {len(stalls)} time(s) (no console output for minutes, the nested "
-          f"harness's known flakiness); each time a new L1 resumed with the first round not "
-          f"every VMM had finished, keeping the finished rounds (stalled consoles: "
-          f"{work}/attempt*/l1-console.log).")
+print_failures(work, fails)
 
 others = [v for v in qemus if v != REF]
 if others:
@@ -277,71 +164,28 @@ print("Counted in L1 between the guest's NET-BEGIN and NET-RESULT console lines,
       "debugfs), guest virtio interrupts (the guest's /proc/interrupts, netio tests only), "
       "L1 CPU time (`/proc/stat`, 10 ms ticks) split into time in the L2 guest, VMM user "
       "space and L1 kernel (KVM, the tap, L1's TCP stack, netio), and L1 idle.\n")
-cols = [("exits", "kvm_exits"), ("MMIO exits", "kvm_mmio_exits"), ("HLT exits", "kvm_halt_exits"),
-        ("IRQ injections", "kvm_irq_injections")]
-print("| test | VMM | " + " | ".join(c for c, _ in cols) +
+print("| test | VMM | " + " | ".join(c for c, _ in COUNTER_COLS) +
       " | guest IRQs | L1 CPU us: guest | VMM user | L1 kernel | L1 idle % | VMM threads us |")
-print("|---|---|" + "---|" * len(cols) + "---|---|---|---|---|---|")
+print("|---|---|" + "---|" * len(COUNTER_COLS) + "---|---|---|---|---|---|")
+
+
+def units(test):
+    """What one unit of work is in @test's result fields: a MiB moved, or one round trip."""
+    if test.startswith("tcp-") and test != "tcp-rr":
+        return lambda x: int(x.get("bytes", 0)) / 1048576
+    return lambda x: int(x.get("n", 1))
+
+
 for test in ("tcp-tx", "tcp-tx-1k", "tcp-rx", "tcp-rr", "ping"):
     for v in vmms:
-        per = {}
-        for run in runs.get(v, []):
-            x, d = run["res"].get(test), run["deltas"].get(test)
-            if not x or not d:
-                continue
-            units = int(x.get("bytes", 0)) / 1048576 if test.startswith("tcp-") and \
-                test != "tcp-rr" else int(x.get("n", 1))
-            if units <= 0:
-                continue
-
-            def add(key, val):
-                per.setdefault(key, []).append(val)
-            for _, k in cols:
-                if k in d:
-                    add(k, d[k] / units)
-            if "irqs" in x and int(x["irqs"]) >= 0:
-                add("irqs", int(x["irqs"]) / units)
-            if "cpu_all" in d and d["cpu_all"]:
-                for k in ("cpu_guest", "cpu_l1_user", "cpu_l1_kernel"):
-                    add(k, d[k] * TICK_MS * 1000 / units)
-                add("idle", 100 * d["cpu_idle"] / d["cpu_all"])
-            add("vmm", d["vmm_cpu"] * TICK_MS * 1000 / units)
+        per = per_unit(runs.get(v, []), test, units(test))
         if not per:
             continue
-        g = lambda k, dd=0: fmt(med(per.get(k, [])), dd)
-        print(f"| {test} | {LABEL.get(v, v)} | " + " | ".join(g(k, 2) for _, k in cols)
-              + f" | {g('irqs', 2)} | {g('cpu_guest')} | {g('cpu_l1_user')} | {g('cpu_l1_kernel')}"
-              f" | {g('idle')} | {g('vmm')} |")
+        print(f"| {test} | {label(v)} | {per_unit_cells(per)} |")
 
-print("\nWhole runs (boot + all tests + power-off, timed in L1; VMM CPU = user + system time of "
-      "the VMM process, all threads), medians:\n")
-print("| VMM | runs ok | wall s | VMM CPU s | peak RSS MiB |")
-print("|---|---|---|---|---|")
-for v in vmms:
-    xs = [r for r in runs.get(v, []) if not r["bad"]]
-    print(f"| {LABEL.get(v, v)} | {len(xs)}/{len(runs.get(v, []))} | "
-          f"{fmt(med([r['total'] / 1e6 for r in xs]), 2)} | {fmt(med([r['cpu'] / 1e6 for r in xs]), 2)} | "
-          f"{fmt(med([r['rss'] / 1024 for r in xs]), 1)} |")
+print_whole_runs(vmms, runs, label)
 
-print("\nGuest view of the device (`NET-INFO` from /init; features = the negotiated virtio "
-      "feature bits, bit 0 first):\n")
-for v in vmms:
-    for ln in infos.get(v, []):
-        print(f"    {v}: {ln}")
-try:
-    err = open(f"{work}/runs/smolvm-stats.err", errors="replace").read().strip()
-except OSError:
-    err = ""
-if err:
-    print("\n`smolvm --stats` over one extra whole run (boot + all tests):\n")
-    for ln in err.splitlines():
-        print(f"    {ln}")
-print("\nL1 facts:\n")
-try:
-    for ln in open(f"{work}/l1-info.txt"):
-        print(f"    {ln.rstrip()}")
-except OSError:
-    pass
+print_device_footer(work, "the device", "NET", vmms, infos)
 print(f"\nRaw data: {work} (results.tsv: round vmm total_us status maxrss_kb utime_us "
       f"stime_us; runs/VMM-ROUND.out: guest console time-stamped in L1; .stats: L1 counter "
       f"snapshots; netio.log: the L1 server's log).")
