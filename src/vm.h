@@ -10,44 +10,19 @@
 #include "arch/arch.h"
 #include "bus.h"
 #include "config.h"
+#include "devmgr.h"
 #include "guest_mem.h"
+#include "stop.h"
 #include "util/compiler.h"
 
 struct backend_ops;
 struct vcpu;
 struct console;
 
-enum vm_stop_reason {
-	VM_STOP_NONE,
-	VM_STOP_POWEROFF,   /* guest powered off */
-	VM_STOP_RESET,	    /* guest asked for a reboot */
-	VM_STOP_HALT,	    /* HLT with nothing that could wake the CPU */
-	VM_STOP_DEBUG_EXIT, /* write to the debug-exit port; code holds the value */
-	VM_STOP_CRASH,	    /* triple fault, entry failure, emulation failure: report printed */
-	VM_STOP_HOST_ERROR, /* smolvm or the host failed */
-	VM_STOP_USER,	    /* the user asked to quit (Ctrl-A x, signal) */
-};
-
 /* Boot timeline, microseconds on CLOCK_MONOTONIC (0 = did not happen). */
 struct vm_timeline {
 	uint64_t start, vm_created, kernel_loaded, first_run, end;
 	_Atomic uint64_t first_output;
-};
-
-/* A device instance owned by the VM, destroyed with it. */
-struct vm_device {
-	const char *name;
-	void *priv;
-	void (*destroy)(void *priv);
-};
-
-#define VM_MAX_DEVICES 32
-#define VM_MAX_VIRTIO  16
-
-/* An MMIO device the arch must describe to the guest (ACPI, device tree, command line). */
-struct vm_mmio_desc {
-	uint64_t base, size;
-	unsigned irq;
 };
 
 struct vm {
@@ -59,10 +34,7 @@ struct vm {
 	struct console *console;
 	struct vcpu *vcpus;
 	unsigned nr_vcpus;
-	struct vm_device devices[VM_MAX_DEVICES];
-	unsigned nr_devices;
-	struct vm_mmio_desc virtio[VM_MAX_VIRTIO];
-	unsigned nr_virtio;
+	struct devmgr devices;
 	struct arch_boot *boot; /* arch-private boot state (entry point, mode, tables) */
 	struct vm_timeline t;
 	_Atomic int stop_reason;
@@ -89,6 +61,5 @@ static inline enum vm_stop_reason vm_stop_requested(const struct vm *vm)
 	return (enum vm_stop_reason)atomic_load_explicit(&vm->stop_reason, memory_order_relaxed);
 }
 
-/* Hands ownership of a device to the VM; it is destroyed by vm_destroy(). */
-int __must_check vm_add_device(struct vm *vm, const char *name, void *priv,
-			       void (*destroy)(void *priv));
+/* A handle for devices that ends the VM with vm_request_stop(). */
+struct vm_stopper vm_stopper(struct vm *vm);

@@ -36,8 +36,8 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "devmgr.h"
 #include "virtio/virtio_dev.h"
-#include "vm.h"
 
 #define VIRTIO_ID_NET 1
 
@@ -676,18 +676,6 @@ static void net_reset(void *dev)
 	pthread_mutex_unlock(&n->io_lock);
 }
 
-static const struct virtio_dev_ops net_ops = {
-	.name = "virtio-net",
-	.device_id = VIRTIO_ID_NET,
-	.num_queues = 2,
-	.queue_max = NET_QUEUE_SIZE,
-	.read_config = net_read_config,
-	.config_size = sizeof(struct virtio_net_config),
-	.queue_notify = net_queue_notify,
-	.activate = net_activate,
-	.reset = net_reset,
-};
-
 static void net_destroy(void *priv)
 {
 	struct virtio_net *n = priv;
@@ -713,6 +701,19 @@ static void net_destroy(void *priv)
 	free(n->rx_bounce);
 	free(n);
 }
+
+static const struct virtio_dev_ops net_ops = {
+	.name = "virtio-net",
+	.device_id = VIRTIO_ID_NET,
+	.num_queues = 2,
+	.queue_max = NET_QUEUE_SIZE,
+	.read_config = net_read_config,
+	.config_size = sizeof(struct virtio_net_config),
+	.queue_notify = net_queue_notify,
+	.activate = net_activate,
+	.reset = net_reset,
+	.destroy = net_destroy,
+};
 
 /* Attaches to (or creates) the tap interface. Returns 0 or -errno with one message; sets
  * *@input_error when the name, not the host, is the problem. */
@@ -780,7 +781,7 @@ static void generate_mac(const char *tap, uint8_t mac[6])
 	mac[5] = (uint8_t)h;
 }
 
-int virtio_net_add(struct vm *vm, const char *tap, const uint8_t *mac)
+int virtio_net_add(struct devmgr *dm, const char *tap, const uint8_t *mac)
 {
 	uint64_t features = (1ull << VIRTIO_NET_F_MAC) | (1ull << VIRTIO_NET_F_STATUS) |
 			    (1ull << VIRTIO_NET_F_MRG_RXBUF) | (1ull << VIRTIO_NET_F_CSUM) |
@@ -788,6 +789,7 @@ int virtio_net_add(struct vm *vm, const char *tap, const uint8_t *mac)
 			    (1ull << VIRTIO_NET_F_GUEST_TSO6) | (1ull << VIRTIO_NET_F_HOST_TSO4) |
 			    (1ull << VIRTIO_NET_F_HOST_TSO6);
 	struct virtio_net *n;
+	struct device *dev;
 	bool input_error = false;
 	int err;
 
@@ -795,7 +797,7 @@ int virtio_net_add(struct vm *vm, const char *tap, const uint8_t *mac)
 		pr_err("invalid tap interface name '%s': 1 to %d characters, no '/', ':' or "
 		       "spaces",
 		       tap, IFNAMSIZ - 1);
-		vm->input_error = true;
+		dm->input_error = true;
 		return -EINVAL;
 	}
 	n = calloc(1, sizeof(*n));
@@ -813,7 +815,7 @@ int virtio_net_add(struct vm *vm, const char *tap, const uint8_t *mac)
 	}
 	err = open_tap(n, &input_error);
 	if (err) {
-		vm->input_error = input_error;
+		dm->input_error = input_error;
 		net_destroy(n);
 		return err;
 	}
@@ -823,22 +825,15 @@ int virtio_net_add(struct vm *vm, const char *tap, const uint8_t *mac)
 		generate_mac(tap, n->config.mac);
 	n->config.status = htole16(VIRTIO_NET_S_LINK_UP);
 	n->config.max_virtqueue_pairs = htole16(1);
-	/* Registered after its transport, so it is destroyed (its worker stopped) first. */
-	err = virtio_dev_add(vm, &net_ops, n, features, &n->transport);
-	if (!err) {
-		n->rx_notify_fd = virtio_dev_notify_fd(vm, n->transport, NET_RXQ);
-		err = n->rx_notify_fd < 0 ? n->rx_notify_fd : 0;
-	}
-	if (!err) {
-		n->tx_notify_fd = virtio_dev_notify_fd(vm, n->transport, NET_TXQ);
-		err = n->tx_notify_fd < 0 ? n->tx_notify_fd : 0;
-	}
-	if (!err)
-		err = vm_add_device(vm, "virtio-net", n, net_destroy);
-	if (err) {
-		net_destroy(n);
+	err = virtio_dev_add(dm, &net_ops, n, features, &n->transport, &dev);
+	if (err)
 		return err;
-	}
+	n->rx_notify_fd = virtio_dev_notify_fd(dm, dev, NET_RXQ);
+	if (n->rx_notify_fd < 0)
+		return n->rx_notify_fd;
+	n->tx_notify_fd = virtio_dev_notify_fd(dm, dev, NET_TXQ);
+	if (n->tx_notify_fd < 0)
+		return n->tx_notify_fd;
 	err = pthread_create(&n->worker, NULL, net_worker, n);
 	if (err) {
 		pr_err("cannot start the virtio-net thread for tap '%s': %s", tap, strerror(err));

@@ -138,7 +138,7 @@ static bool fx_init(struct net_fx *fx, const uint8_t *mac)
 	fx->sock = -1;
 	fx->vm = vdrv_vm_new(RAM_SIZE);
 	log_capture_begin(&fx->log);
-	err = virtio_net_add(fx->vm, TAP, mac);
+	err = virtio_net_add(&fx->vm->devices, TAP, mac);
 	if (err) {
 		char *log = log_capture_end(&fx->log);
 
@@ -449,15 +449,15 @@ TEST(virtio_net_bad_tap_names)
 	char *log;
 
 	log_capture_begin(&c);
-	ASSERT_EQ(virtio_net_add(vm, "a/b", NULL), -EINVAL);
-	ASSERT_TRUE(vm->input_error);
-	vm->input_error = false;
-	ASSERT_EQ(virtio_net_add(vm, "..", NULL), -EINVAL);
-	ASSERT_TRUE(vm->input_error);
+	ASSERT_EQ(virtio_net_add(&vm->devices, "a/b", NULL), -EINVAL);
+	ASSERT_TRUE(vm->devices.input_error);
+	vm->devices.input_error = false;
+	ASSERT_EQ(virtio_net_add(&vm->devices, "..", NULL), -EINVAL);
+	ASSERT_TRUE(vm->devices.input_error);
 	if (enter_netns()) {
-		vm->input_error = false;
-		ASSERT_EQ(virtio_net_add(vm, "lo", NULL), -EINVAL);
-		ASSERT_TRUE(vm->input_error);
+		vm->devices.input_error = false;
+		ASSERT_EQ(virtio_net_add(&vm->devices, "lo", NULL), -EINVAL);
+		ASSERT_TRUE(vm->devices.input_error);
 	}
 	log = log_capture_end(&c);
 	ASSERT_STR_CONTAINS(log, "invalid tap interface name 'a/b'");
