@@ -12,6 +12,7 @@
 
 struct devmgr;
 struct device;
+struct net_backend;
 
 /* Virtio devices a VM can have (the DSDT names them VIO0..VIOF). */
 #define VIRTIO_MAX_DEVICES 16
@@ -39,3 +40,6 @@ int __must_check virtio_console_add(struct devmgr *dm);
 /* A virtio-net device on the tap interface @tap (created if missing; needs root or
  * CAP_NET_ADMIN). @mac is NULL for a generated locally administered address. */
 int __must_check virtio_net_add(struct devmgr *dm, const char *tap, const uint8_t *mac);
+/* A virtio-net device on backend @nb, which it owns from now on (even on failure). */
+int __must_check virtio_net_add_backend(struct devmgr *dm, struct net_backend *nb,
+					const uint8_t *mac);

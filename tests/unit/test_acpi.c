@@ -313,7 +313,7 @@ TEST(acpi_dsdt_com1_and_s5)
 
 /* The DSDT body for the x86 platform and two virtio devices, byte for byte as smolvm wrote
  * it before the devices described themselves (and as iasl compiles the ASL above acpi.c's
- * build_dsdt): COM1, VIO0 at 0xd0000000 (IRQ 5), VIO1 at 0xd0001000 (IRQ 6), \\_S5. */
+ * build_dsdt): COM1, VIO0 at 0xd0000000 (IRQ 5), VIO1 at 0xd0001000 (IRQ 6), \_S5. */
 TEST(acpi_dsdt_bytes_with_virtio_devices)
 {
 	static const uint8_t want[] = {
