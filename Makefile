@@ -47,7 +47,7 @@ LDFLAGS := $(SANFLAGS)
 # architectures at once, so the x86_64 build must not need it.
 LDLIBS  := -lcapstone -lz -lpthread $(if $(filter aarch64,$(ARCH)),-lfdt)
 
-SRCS_core := src/log.c src/config.c src/guest_mem.c src/bus.c src/console.c src/vm.c \
+SRCS_core := src/log.c src/config.c src/guest_mem.c src/bus.c src/console.c src/vm.c src/vm_state.c \
 	src/vcpu.c src/loader/file.c src/loader/elf.c \
 	src/devices/uart8250.c src/devices/uart8250_isa.c src/devices/debug_exit.c src/devices/acpi_pm.c src/devices/i8042.c \
 	src/debug/disasm.c src/debug/crash_report.c src/virtio/virtio_mmio.c src/virtio/virtqueue.c \

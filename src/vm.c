@@ -53,14 +53,14 @@ static void quit_from_console(void *ctx)
 	vm_request_stop(ctx, VM_STOP_USER, 0);
 }
 
-static void stop_from_device(void *ctx, enum vm_stop_reason reason, uint64_t code)
+/* Wakes the started vCPUs so they notice a stop; the caller's own loop sees the flag. */
+static void kick_all(struct vm *vm)
 {
-	vm_request_stop(ctx, reason, code);
-}
+	unsigned started = atomic_load(&vm->threads_started);
 
-struct vm_stopper vm_stopper(struct vm *vm)
-{
-	return (struct vm_stopper){stop_from_device, vm};
+	for (unsigned i = 0; i < started; i++)
+		if (!pthread_equal(vm->vcpus[i].thread, pthread_self()))
+			vm->be_ops->vcpu_kick(&vm->vcpus[i]);
 }
 
 /* The platform's devices, then those the user asked for. */
@@ -91,6 +91,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 
 	vm->cfg = cfg;
 	vm->be_ops = &kvm_backend_ops;
+	vm->kick_vcpus = kick_all;
 	bus_init(&vm->pio, "port");
 	bus_init(&vm->mmio, "mmio");
 	err = vm->be_ops->vm_init(vm);
@@ -153,8 +154,6 @@ static enum vm_stop_reason check_guest_panic(struct vm *vm, enum vm_stop_reason 
 	return VM_STOP_CRASH;
 }
 
-static void kick_all(struct vm *vm);
-
 static void *vcpu_thread(void *arg)
 {
 	vcpu_run_loop(arg);
@@ -193,26 +192,6 @@ enum vm_stop_reason vm_run(struct vm *vm)
 	reason = check_guest_panic(vm, vm_stop_requested(vm));
 	atomic_store(&vm->stop_reason, (int)reason);
 	return reason;
-}
-
-/* Wakes the started vCPUs so they notice a stop; the caller's own loop sees the flag. */
-static void kick_all(struct vm *vm)
-{
-	unsigned started = atomic_load(&vm->threads_started);
-
-	for (unsigned i = 0; i < started; i++)
-		if (!pthread_equal(vm->vcpus[i].thread, pthread_self()))
-			vm->be_ops->vcpu_kick(&vm->vcpus[i]);
-}
-
-void vm_request_stop(struct vm *vm, enum vm_stop_reason reason, uint64_t code)
-{
-	int expected = VM_STOP_NONE;
-
-	if (!atomic_compare_exchange_strong(&vm->stop_reason, &expected, (int)reason))
-		return;
-	vm->stop_code = code;
-	kick_all(vm);
 }
 
 void vm_destroy(struct vm *vm)

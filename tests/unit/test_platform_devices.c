@@ -12,7 +12,7 @@
 #include "devices/i8042.h"
 #include "log_capture.h"
 #include "test.h"
-#include "vm.h"
+#include "vm_state.h"
 
 #define S5_TYPE 5
 #define SLP_EN	0x20

@@ -13,7 +13,7 @@
 #include "console.h"
 #include "log_capture.h"
 #include "test.h"
-#include "vm.h"
+#include "vm_state.h"
 
 #define MiB (1ull << 20)
 

@@ -23,7 +23,7 @@
 #include "loader/file.h"
 #include "log.h"
 #include "vcpu.h"
-#include "vm.h"
+#include "vm_state.h"
 
 #define LINUX_DEFAULT_CMDLINE "console=ttyAMA0"
 #define LINUX_PANIC_OPTION    "panic=-1"

@@ -21,7 +21,7 @@
 #include "loader/file.h"
 #include "log.h"
 #include "vcpu.h"
-#include "vm.h"
+#include "vm_state.h"
 
 /* Appended to a Linux command line unless the user set them: reboot on panic, so a
  * panicking guest ends smolvm instead of spinning. */
