@@ -20,6 +20,17 @@ struct devmgr_layout;
 struct vm;
 struct vcpu;
 
+/* The command line's limits and the parts of --help that differ by arch (cli.c). */
+struct arch_cli {
+	unsigned max_cpus;
+	const char *kernel_formats; /* "a bzImage, ..." */
+	const char *console_name;   /* the guest's serial console: "ttyS0" */
+	const char *builtin_ends;   /* how the built-in guest ends: "halts" */
+	/* Whole lines of --help (may be ""): --irqchip, --dtb/--dump-dtb, exit statuses. */
+	const char *irqchip_help, *dtb_help, *exit_help, *exit_debug_help;
+};
+extern const struct arch_cli arch_cli;
+
 /* Where the device manager may place devices without a fixed address, and their IRQs. */
 extern const struct devmgr_layout arch_device_layout;
 
