@@ -47,19 +47,19 @@ LDFLAGS := $(SANFLAGS)
 # architectures at once, so the x86_64 build must not need it.
 LDLIBS  := -lcapstone -lz -lpthread $(if $(filter aarch64,$(ARCH)),-lfdt)
 
-SRCS_core := src/log.c src/config.c src/guest_mem.c src/bus.c src/console.c src/vm.c \
+SRCS_core := src/log.c src/config.c src/options.c src/guest_mem.c src/bus.c src/console.c src/vm.c src/vm_state.c \
 	src/vcpu.c src/loader/file.c src/loader/elf.c \
-	src/devices/uart8250.c src/devices/debug_exit.c src/devices/acpi_pm.c src/devices/i8042.c \
+	src/devices/uart8250.c src/devices/uart8250_isa.c src/devices/debug_exit.c src/devices/acpi_pm.c src/devices/i8042.c \
 	src/debug/disasm.c src/debug/crash_report.c src/virtio/virtio_mmio.c src/virtio/virtqueue.c \
-	src/virtio/virtio_dev.c src/virtio/irqfd.c src/virtio/blk.c src/virtio/rng.c src/virtio/virtio_console.c \
-	src/virtio/net.c src/devices/pl011.c src/loader/arm64_image.c
+	src/virtio/virtio_dev.c src/irqfd.c src/irq.c src/devmgr.c src/aml.c src/device_registry.c src/virtio/blk.c src/virtio/rng.c src/virtio/virtio_console.c \
+	src/virtio/net.c src/virtio/net_tap.c src/virtio/net_dgram.c src/devices/pl011.c src/devices/pl011_amba.c src/loader/arm64_image.c
 SRCS_kvm := src/backend/kvm.c src/backend/kvm_$(ARCH).c
 SRCS_x86_64 := src/loader/bzimage.c src/arch/x86_64/boot.c src/arch/x86_64/cpu.c src/arch/x86_64/memmap.c \
 	src/arch/x86_64/pvh.c src/arch/x86_64/platform.c src/arch/x86_64/regs.c \
-	src/arch/x86_64/builtin_guest.c src/arch/x86_64/linux.c src/arch/x86_64/acpi.c
+	src/arch/x86_64/builtin_guest.c src/arch/x86_64/linux.c src/arch/x86_64/acpi.c src/arch/x86_64/cli.c
 SRCS_aarch64 := src/arch/aarch64/boot.c src/arch/aarch64/platform.c src/arch/aarch64/regs.c \
 	src/arch/aarch64/fdt.c src/arch/aarch64/mmu.c \
-	src/arch/aarch64/builtin_guest.c
+	src/arch/aarch64/builtin_guest.c src/arch/aarch64/cli.c
 LIB_SRCS := $(SRCS_core) $(SRCS_$(BACKEND)) $(SRCS_$(ARCH))
 LIB_OBJS := $(LIB_SRCS:%.c=$(OUT)/obj/%.o)
 

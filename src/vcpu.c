@@ -11,7 +11,7 @@
 #include "backend/backend.h"
 #include "debug/crash_report.h"
 #include "log.h"
-#include "vm.h"
+#include "vm_state.h"
 
 typedef int (*exit_handler_fn)(struct vcpu *vcpu, struct vm_exit *ex);
 

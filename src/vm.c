@@ -12,18 +12,8 @@
 #include "backend/backend.h"
 #include "console.h"
 #include "log.h"
+#include "device_registry.h"
 #include "vcpu.h"
-#include "virtio/virtio_dev.h"
-
-int vm_add_device(struct vm *vm, const char *name, void *priv, void (*destroy)(void *priv))
-{
-	if (vm->nr_devices == VM_MAX_DEVICES) {
-		pr_err("too many devices (at most %d)", VM_MAX_DEVICES);
-		return -ENOSPC;
-	}
-	vm->devices[vm->nr_devices++] = (struct vm_device){name, priv, destroy};
-	return 0;
-}
 
 static int map_guest_memory(struct vm *vm)
 {
@@ -35,22 +25,6 @@ static int map_guest_memory(struct vm *vm)
 			return err;
 	}
 	return 0;
-}
-
-static int add_virtio_devices(struct vm *vm)
-{
-	int err = 0;
-
-	for (unsigned i = 0; i < vm->cfg->nr_disks && !err; i++)
-		err = virtio_blk_add(vm, vm->cfg->disks[i].path, vm->cfg->disks[i].read_only);
-	if (!err && vm->cfg->rng)
-		err = virtio_rng_add(vm);
-	if (!err && vm->cfg->virtio_console)
-		err = virtio_console_add(vm);
-	for (unsigned i = 0; i < vm->cfg->nr_nics && !err; i++)
-		err = virtio_net_add(vm, vm->cfg->nics[i].tap,
-				     vm->cfg->nics[i].has_mac ? vm->cfg->nics[i].mac : NULL);
-	return err;
 }
 
 static int create_vcpus(struct vm *vm)
@@ -79,12 +53,45 @@ static void quit_from_console(void *ctx)
 	vm_request_stop(ctx, VM_STOP_USER, 0);
 }
 
+/* Wakes the started vCPUs so they notice a stop; the caller's own loop sees the flag. */
+static void kick_all(struct vm *vm)
+{
+	unsigned started = atomic_load(&vm->threads_started);
+
+	for (unsigned i = 0; i < started; i++)
+		if (!pthread_equal(vm->vcpus[i].thread, pthread_self()))
+			vm->be_ops->vcpu_kick(&vm->vcpus[i]);
+}
+
+/* The platform's devices, then those the user asked for. */
+static int add_devices(struct vm *vm)
+{
+	const struct devmgr_env env = {
+		.pio = &vm->pio,
+		.mmio = &vm->mmio,
+		.mem = &vm->mem,
+		.console = vm->console,
+		.stop = vm_stopper(vm),
+		.be = vm->be_ops,
+		.vm = vm,
+	};
+	int err;
+
+	devmgr_init(&vm->devices, &env, &arch_device_layout);
+	err = arch_add_devices(&vm->devices);
+	if (!err)
+		err = device_registry_add(&vm->devices, vm->cfg);
+	vm->input_error = vm->devices.input_error;
+	return err;
+}
+
 int vm_create(struct vm *vm, const struct vm_config *cfg)
 {
 	int err;
 
 	vm->cfg = cfg;
 	vm->be_ops = &kvm_backend_ops;
+	vm->kick_vcpus = kick_all;
 	bus_init(&vm->pio, "port");
 	bus_init(&vm->mmio, "mmio");
 	err = vm->be_ops->vm_init(vm);
@@ -100,9 +107,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	if (!vm->console)
 		return -ENOMEM;
 	console_set_quit_handler(vm->console, quit_from_console, vm);
-	err = arch_vm_init(vm);
-	if (!err)
-		err = add_virtio_devices(vm);
+	err = add_devices(vm);
 	if (err)
 		return err;
 	err = arch_load_kernel(vm);
@@ -133,7 +138,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	if (!err && vm->be_ops->vcpus_created)
 		err = vm->be_ops->vcpus_created(vm);
 	if (!err)
-		err = virtio_dev_start_irqfds(vm);
+		err = devmgr_start(&vm->devices, vm->irqchip);
 	return err ? err : arch_finalize(vm);
 }
 
@@ -148,8 +153,6 @@ static enum vm_stop_reason check_guest_panic(struct vm *vm, enum vm_stop_reason 
 	console_print_tail(vm->console, stderr, 30);
 	return VM_STOP_CRASH;
 }
-
-static void kick_all(struct vm *vm);
 
 static void *vcpu_thread(void *arg)
 {
@@ -191,26 +194,6 @@ enum vm_stop_reason vm_run(struct vm *vm)
 	return reason;
 }
 
-/* Wakes the started vCPUs so they notice a stop; the caller's own loop sees the flag. */
-static void kick_all(struct vm *vm)
-{
-	unsigned started = atomic_load(&vm->threads_started);
-
-	for (unsigned i = 0; i < started; i++)
-		if (!pthread_equal(vm->vcpus[i].thread, pthread_self()))
-			vm->be_ops->vcpu_kick(&vm->vcpus[i]);
-}
-
-void vm_request_stop(struct vm *vm, enum vm_stop_reason reason, uint64_t code)
-{
-	int expected = VM_STOP_NONE;
-
-	if (!atomic_compare_exchange_strong(&vm->stop_reason, &expected, (int)reason))
-		return;
-	vm->stop_code = code;
-	kick_all(vm);
-}
-
 void vm_destroy(struct vm *vm)
 {
 	/* Stop console input before the devices it notifies go away. */
@@ -220,10 +203,7 @@ void vm_destroy(struct vm *vm)
 		vm->be_ops->vcpu_destroy(&vm->vcpus[i]);
 	free(vm->vcpus);
 	vm->vcpus = NULL;
-	for (unsigned i = vm->nr_devices; i-- > 0;)
-		if (vm->devices[i].destroy)
-			vm->devices[i].destroy(vm->devices[i].priv);
-	vm->nr_devices = 0;
+	devmgr_destroy(&vm->devices);
 	if (vm->be_ops)
 		vm->be_ops->vm_destroy(vm);
 	guest_mem_free(&vm->mem);

@@ -15,13 +15,29 @@
 #error "smolvm supports x86_64 and aarch64 hosts"
 #endif
 
+struct devmgr;
+struct devmgr_layout;
 struct vm;
 struct vcpu;
+
+/* The command line's limits and the parts of --help that differ by arch (cli.c). */
+struct arch_cli {
+	unsigned max_cpus;
+	const char *kernel_formats; /* "a bzImage, ..." */
+	const char *console_name;   /* the guest's serial console: "ttyS0" */
+	const char *builtin_ends;   /* how the built-in guest ends: "halts" */
+	/* Whole lines of --help (may be ""): --irqchip, --dtb/--dump-dtb, exit statuses. */
+	const char *irqchip_help, *dtb_help, *exit_help, *exit_debug_help;
+};
+extern const struct arch_cli arch_cli;
+
+/* Where the device manager may place devices without a fixed address, and their IRQs. */
+extern const struct devmgr_layout arch_device_layout;
 
 /* Adds guest RAM regions for vm->cfg->mem_size to vm->mem (with the arch's holes). */
 int arch_setup_memory(struct vm *vm);
 /* Creates the platform devices (console UART, exit/reset ports, ...). */
-int arch_vm_init(struct vm *vm);
+int arch_add_devices(struct devmgr *dm);
 /* Loads the kernel named in the config (or the built-in guest) and prepares boot data. */
 int arch_load_kernel(struct vm *vm);
 /* Last step of VM creation, once the interrupt controller and every vCPU exist: what needs

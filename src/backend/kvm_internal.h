@@ -66,7 +66,7 @@ int kvm_arch_set_regs(struct vcpu *vcpu, const struct arch_regs *r);
 int kvm_arch_translate(struct vcpu *vcpu, uint64_t gva, uint64_t *gpa);
 
 #include "vcpu.h"
-#include "vm.h"
+#include "vm_state.h"
 
 static inline struct kvm_vm_state *kvm_vm(const struct vm *vm)
 {

@@ -8,7 +8,7 @@
 #include "backend/backend.h"
 #include "debug/disasm.h"
 #include "vcpu.h"
-#include "vm.h"
+#include "vm_state.h"
 
 #define CODE_BYTES 64
 #define CODE_INSNS 8

@@ -3,7 +3,6 @@
 #include "devices/acpi_pm.h"
 
 #include "log.h"
-#include "vm.h"
 
 #define SLEEP_EN      0x20
 #define SLEEP_TYPE(v) (((v) >> 2) & 0x7)
@@ -24,13 +23,13 @@ static void acpi_pm_write(void *opaque, uint64_t offset, uint64_t value, unsigne
 	(void)size;
 	if (offset == 0 && (value & SLEEP_EN)) {
 		if (SLEEP_TYPE(value) == pm->s5_type)
-			vm_request_stop(pm->vm, VM_STOP_POWEROFF, 0);
+			vm_stopper_request(pm->stop, VM_STOP_POWEROFF, 0);
 		else
 			pr_guest_err(
 				"ACPI sleep type %u requested; only S5 (power off) is supported",
 				(unsigned)SLEEP_TYPE(value));
 	} else if (offset == 2 && value == pm->reset_value) {
-		vm_request_stop(pm->vm, VM_STOP_RESET, 0);
+		vm_stopper_request(pm->stop, VM_STOP_RESET, 0);
 	}
 }
 
@@ -41,10 +40,10 @@ static const struct io_ops acpi_pm_ops = {
 	.max_size = 1,
 };
 
-void acpi_pm_init(struct acpi_pm *pm, struct vm *vm, uint64_t base, uint8_t s5_type,
+void acpi_pm_init(struct acpi_pm *pm, const struct vm_stopper *stop, uint64_t base, uint8_t s5_type,
 		  uint8_t reset_value)
 {
-	pm->vm = vm;
+	pm->stop = stop;
 	pm->s5_type = s5_type;
 	pm->reset_value = reset_value;
 	pm->region = (struct io_region){

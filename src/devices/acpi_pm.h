@@ -7,15 +7,14 @@
 #include <stdint.h>
 
 #include "bus.h"
-
-struct vm;
+#include "stop.h"
 
 struct acpi_pm {
 	struct io_region region;
-	struct vm *vm;
-	uint8_t s5_type;     /* SLP_TYP of \_S5 in the DSDT */
-	uint8_t reset_value; /* FADT RESET_VALUE */
+	const struct vm_stopper *stop; /* powers off / resets the VM */
+	uint8_t s5_type;	       /* SLP_TYP of \_S5 in the DSDT */
+	uint8_t reset_value;	       /* FADT RESET_VALUE */
 };
 
-void acpi_pm_init(struct acpi_pm *pm, struct vm *vm, uint64_t base, uint8_t s5_type,
+void acpi_pm_init(struct acpi_pm *pm, const struct vm_stopper *stop, uint64_t base, uint8_t s5_type,
 		  uint8_t reset_value);

@@ -2,8 +2,6 @@
 /* debug_exit.c: guest-controlled VM exit with a status code. */
 #include "devices/debug_exit.h"
 
-#include "vm.h"
-
 static uint64_t debug_exit_read(void *opaque, uint64_t offset, unsigned size)
 {
 	(void)opaque;
@@ -18,7 +16,7 @@ static void debug_exit_write(void *opaque, uint64_t offset, uint64_t value, unsi
 
 	(void)offset;
 	(void)size;
-	vm_request_stop(dev->vm, VM_STOP_DEBUG_EXIT, value);
+	vm_stopper_request(dev->stop, VM_STOP_DEBUG_EXIT, value);
 }
 
 static const struct io_ops debug_exit_ops = {
@@ -28,9 +26,9 @@ static const struct io_ops debug_exit_ops = {
 	.max_size = 4,
 };
 
-void debug_exit_init(struct debug_exit *dev, struct vm *vm, uint64_t base)
+void debug_exit_init(struct debug_exit *dev, const struct vm_stopper *stop, uint64_t base)
 {
-	dev->vm = vm;
+	dev->stop = stop;
 	dev->region = (struct io_region){
 		.name = "debug-exit",
 		.base = base,

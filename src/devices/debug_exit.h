@@ -7,16 +7,15 @@
 #include <stdint.h>
 
 #include "bus.h"
-
-struct vm;
+#include "stop.h"
 
 struct debug_exit {
 	struct io_region region;
-	struct vm *vm;
+	const struct vm_stopper *stop; /* powers off / resets the VM */
 };
 
 /* Fills @dev for a region at @base; the caller registers dev->region on a bus. */
-void debug_exit_init(struct debug_exit *dev, struct vm *vm, uint64_t base);
+void debug_exit_init(struct debug_exit *dev, const struct vm_stopper *stop, uint64_t base);
 
 /* Process exit status for a written value (QEMU's mapping, truncated to 8 bits by the OS). */
 static inline int debug_exit_status(uint64_t value)

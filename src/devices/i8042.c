@@ -2,8 +2,6 @@
 /* i8042.c: minimal PS/2 controller: status, a few commands, and reset. */
 #include "devices/i8042.h"
 
-#include "vm.h"
-
 #define STATUS_OBF	0x01 /* output buffer full */
 #define STATUS_SYS	0x04 /* passed self-test */
 #define CMD_READ_CTR	0x20
@@ -43,7 +41,7 @@ static void i8042_data_write(void *opaque, uint64_t offset, uint64_t value, unsi
 	case CMD_WRITE_OUT:
 		/* Output port bit 0 low holds the CPU in reset. */
 		if (!(value & 1))
-			vm_request_stop(kbc->vm, VM_STOP_RESET, 0);
+			vm_stopper_request(kbc->stop, VM_STOP_RESET, 0);
 		break;
 	default:
 		break; /* bytes for the (absent) keyboard are dropped */
@@ -82,7 +80,7 @@ static void i8042_cmd_write(void *opaque, uint64_t offset, uint64_t value, unsig
 		put_output(kbc, 0x00);
 		break;
 	case CMD_PULSE_RESET:
-		vm_request_stop(kbc->vm, VM_STOP_RESET, 0);
+		vm_stopper_request(kbc->stop, VM_STOP_RESET, 0);
 		break;
 	default:
 		break;
@@ -103,9 +101,10 @@ static const struct io_ops i8042_cmd_ops = {
 	.max_size = 1,
 };
 
-void i8042_init(struct i8042 *kbc, struct vm *vm, uint64_t data_port, uint64_t cmd_port)
+void i8042_init(struct i8042 *kbc, const struct vm_stopper *stop, uint64_t data_port,
+		uint64_t cmd_port)
 {
-	kbc->vm = vm;
+	kbc->stop = stop;
 	kbc->ctr = 0x30; /* keyboard and mouse interfaces disabled, no interrupts */
 	kbc->data_region = (struct io_region){
 		.name = "i8042-data",

@@ -9,16 +9,16 @@
 #include <stdint.h>
 
 #include "bus.h"
-
-struct vm;
+#include "stop.h"
 
 struct i8042 {
 	struct io_region data_region, cmd_region;
-	struct vm *vm;
-	uint8_t ctr; /* controller configuration ("command byte") */
-	uint8_t out; /* output buffer */
+	const struct vm_stopper *stop; /* powers off / resets the VM */
+	uint8_t ctr;		       /* controller configuration ("command byte") */
+	uint8_t out;		       /* output buffer */
 	bool out_full;
 	uint8_t pending_cmd; /* command waiting for its data byte, or 0 */
 };
 
-void i8042_init(struct i8042 *kbc, struct vm *vm, uint64_t data_port, uint64_t cmd_port);
+void i8042_init(struct i8042 *kbc, const struct vm_stopper *stop, uint64_t data_port,
+		uint64_t cmd_port);

@@ -10,9 +10,14 @@
 #include "bus.h"
 
 struct console;
+struct devmgr;
 struct pl011;
 
 #define PL011_REGION_SIZE 0x1000
+
+/* A UART at MMIO @base with interrupt @irq, on the manager's console and in its device
+ * tree (pl011_amba.c). Returns 0 or -errno. */
+int pl011_amba_add(struct devmgr *dm, uint64_t base, unsigned irq);
 
 /* @set_irq may be NULL (polled use). It is called with the UART lock held, so it must not
  * call back into the UART. */

@@ -10,7 +10,12 @@
 #include "bus.h"
 
 struct console;
+struct devmgr;
 struct uart8250;
+
+/* A UART at I/O ports @port..+7 with ISA interrupt @irq, on the manager's console and in
+ * its DSDT (uart8250_isa.c). Returns 0 or -errno. */
+int uart8250_isa_add(struct devmgr *dm, uint16_t port, unsigned irq);
 
 /* @set_irq may be NULL (polled use). It is called with the UART lock held, so it must not
  * call back into the UART. */

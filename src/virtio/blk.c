@@ -17,8 +17,8 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "devmgr.h"
 #include "virtio/virtio_dev.h"
-#include "vm.h"
 
 #define VIRTIO_ID_BLOCK	     2
 #define VIRTIO_BLK_F_SEG_MAX 2
@@ -308,18 +308,6 @@ static void blk_read_config(void *dev, uint32_t offset, void *buf, uint32_t len)
 	memcpy(buf, (const uint8_t *)&b->config + offset, len);
 }
 
-static const struct virtio_dev_ops blk_ops = {
-	.name = "virtio-blk",
-	.device_id = VIRTIO_ID_BLOCK,
-	.num_queues = 1,
-	.queue_max = BLK_QUEUE_SIZE,
-	.read_config = blk_read_config,
-	.config_size = sizeof(struct virtio_blk_config),
-	.queue_notify = blk_queue_notify,
-	.activate = blk_activate,
-	.reset = blk_reset,
-};
-
 static void blk_destroy(void *priv)
 {
 	struct virtio_blk *b = priv;
@@ -336,6 +324,19 @@ static void blk_destroy(void *priv)
 		close(b->stop_fd);
 	free(b);
 }
+
+static const struct virtio_dev_ops blk_ops = {
+	.name = "virtio-blk",
+	.device_id = VIRTIO_ID_BLOCK,
+	.num_queues = 1,
+	.queue_max = BLK_QUEUE_SIZE,
+	.read_config = blk_read_config,
+	.config_size = sizeof(struct virtio_blk_config),
+	.queue_notify = blk_queue_notify,
+	.activate = blk_activate,
+	.reset = blk_reset,
+	.destroy = blk_destroy,
+};
 
 static int open_image(struct virtio_blk *b)
 {
@@ -368,11 +369,12 @@ static int open_image(struct virtio_blk *b)
 	return 0;
 }
 
-int virtio_blk_add(struct vm *vm, const char *path, bool read_only)
+int virtio_blk_add(struct devmgr *dm, const char *path, bool read_only)
 {
 	struct virtio_blk *b = calloc(1, sizeof(*b));
 	uint64_t features = (1ull << VIRTIO_BLK_F_FLUSH) | (1ull << VIRTIO_BLK_F_SEG_MAX);
 	const char *base = strrchr(path, '/');
+	struct device *dev;
 	int err;
 
 	if (!b)
@@ -387,7 +389,7 @@ int virtio_blk_add(struct vm *vm, const char *path, bool read_only)
 	}
 	err = open_image(b);
 	if (err) {
-		vm->input_error = true;
+		dm->input_error = true;
 		blk_destroy(b);
 		return err;
 	}
@@ -398,18 +400,12 @@ int virtio_blk_add(struct vm *vm, const char *path, bool read_only)
 	b->config.seg_max = BLK_SEG_MAX;
 	if (read_only)
 		features |= 1ull << VIRTIO_BLK_F_RO;
-	/* Registered after its transport, so it is destroyed (its worker stopped) first. */
-	err = virtio_dev_add(vm, &blk_ops, b, features, &b->transport);
-	if (!err) {
-		b->notify_fd = virtio_dev_notify_fd(vm, b->transport, 0);
-		err = b->notify_fd < 0 ? b->notify_fd : 0;
-	}
-	if (!err)
-		err = vm_add_device(vm, "virtio-blk", b, blk_destroy);
-	if (err) {
-		blk_destroy(b);
+	err = virtio_dev_add(dm, &blk_ops, b, features, &b->transport, &dev);
+	if (err)
 		return err;
-	}
+	b->notify_fd = virtio_dev_notify_fd(dm, dev, 0);
+	if (b->notify_fd < 0)
+		return b->notify_fd;
 	err = pthread_create(&b->worker, NULL, blk_worker, b);
 	if (err) {
 		pr_err("cannot start the virtio-blk thread for '%s': %s", path, strerror(err));

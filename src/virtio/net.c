@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
-/* net.c: virtio-net on a tap interface (virtio 1.x, 5.1). One worker thread moves frames
- * both ways: transmit chains are written to the tap with writev(), received frames are read
- * with readv() straight into the guest's receive buffers. The tap speaks the guest's own
- * 12-byte virtio_net_hdr (IFF_VNET_HDR), so checksum and TSO offloads pass through: the
- * tap is told (TUNSETOFFLOAD) to hand us only what the driver negotiated, and every
+/* net.c: virtio-net (virtio 1.x, 5.1) on a backend (net_backend.h: a tap interface, or a
+ * datagram socket). One worker thread moves frames both ways: transmit chains are handed
+ * to the backend as they are, received frames are read straight into the guest's receive
+ * buffers. The backend speaks the guest's own 12-byte virtio_net_hdr, so checksum and TSO
+ * offloads pass through: it is told to hand us only what the driver negotiated, and every
  * received header is checked against the negotiated features again before the guest sees
  * it.
  *
@@ -12,32 +12,30 @@
  * frame, 5.1.6.3.1) a frame spans as many chains as it needs. The worker holds chains
  * enough for the largest frame before it reads one, so frames go straight into the guest's
  * buffers; when the guest is short of buffers, what does not fit waits in a bounce buffer
- * until it posts more (the tap is not read meanwhile). Without them, each frame takes one
+ * until it posts more (the backend is not read meanwhile). Without them, each frame takes one
  * chain, and a frame larger than it is dropped.
  *
  * Locks: the transport lock around pop/push and the header write (as blk.c); the device's
- * io_lock around the readv()/writev() that touch guest buffers, which a reset also takes,
+ * io_lock around the backend reads and writes that touch guest buffers, which a reset also takes,
  * so once the driver has reset the device no buffer it owned is written again. The worker
  * never holds io_lock while taking the transport lock. */
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/if.h>
-#include <linux/if_tun.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/ioctl.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "devmgr.h"
+#include "virtio/net_backend.h"
 #include "virtio/virtio_dev.h"
-#include "vm.h"
 
 #define VIRTIO_ID_NET 1
 
@@ -64,7 +62,7 @@
 #define NET_QUEUE_SIZE		    256
 #define NET_BUDGET		    64 /* frames per queue before looking at the other one */
 #define NET_MAX_IOV		    IOV_MAX
-/* The largest frame the tap hands over: 64 KiB of TCP segments offloaded (TSO), a VLAN
+/* The largest frame a backend hands over: 64 KiB of TCP segments offloaded (TSO), a VLAN
  * tag, the Ethernet header. */
 #define NET_RX_FRAME_MAX 65553u
 /* With mergeable buffers, the receive chains held before a frame is read: enough room for
@@ -103,8 +101,7 @@ struct rx_slot {
 
 struct virtio_net {
 	struct virtio_mmio *transport;
-	char tap[IFNAMSIZ];
-	int tap_fd;
+	struct net_backend *backend;
 	int rx_notify_fd, tx_notify_fd; /* guest notifications of queue 0 and 1 */
 	int stop_fd;			/* tells the worker to end */
 	pthread_t worker;
@@ -116,7 +113,7 @@ struct virtio_net {
 	pthread_mutex_t io_lock;
 	/* Worker-only. */
 	struct virtq_chain rx_chain, tx_chain; /* the chain being popped or sent */
-	bool tap_gone;
+	bool backend_gone;
 	/* Receive chains taken from the ring and not yet used, in ring order, all of
 	 * generation rx_gen, and their writable buffers. */
 	struct rx_slot rx_slots[NET_QUEUE_SIZE];
@@ -137,17 +134,6 @@ struct virtio_net {
 	struct iovec iov[NET_MAX_IOV];
 };
 
-/* Interface names the kernel accepts (dev_valid_name()), less control characters. */
-static bool tap_name_valid(const char *name)
-{
-	if (!*name || strlen(name) >= IFNAMSIZ || !strcmp(name, ".") || !strcmp(name, ".."))
-		return false;
-	for (const char *p = name; *p; p++)
-		if (*p == '/' || *p == ':' || (unsigned char)*p <= ' ' || *p == 0x7f)
-			return false;
-	return true;
-}
-
 static void drain(int fd)
 {
 	uint64_t count;
@@ -156,7 +142,7 @@ static void drain(int fd)
 		pr_debug("virtio-net: eventfd read: %s", strerror(errno));
 }
 
-/* The transmitq: every available chain is one frame (header first) for the tap. */
+/* The transmitq: every available chain is one frame (header first) for the backend. */
 static void transmit(struct virtio_net *n, unsigned gen)
 {
 	const struct virtq_chain *c = &n->tx_chain;
@@ -174,23 +160,24 @@ static void transmit(struct virtio_net *n, unsigned gen)
 		if (!c->bufs[i].device_writes)
 			n->iov[niov++] = (struct iovec){c->bufs[i].addr, c->bufs[i].len};
 	pthread_mutex_lock(&n->io_lock);
-	if (gen != n->generation || n->tap_gone) {
+	if (gen != n->generation || n->backend_gone) {
 		pthread_mutex_unlock(&n->io_lock);
 		n->tx_dropped++;
 		return;
 	}
 	do
-		done = writev(n->tap_fd, n->iov, niov);
-	while (done < 0 && errno == EINTR);
+		done = n->backend->ops->send(n->backend, n->iov, niov);
+	while (done == -EINTR);
 	pthread_mutex_unlock(&n->io_lock);
 	if (done < 0) {
-		/* A frame the tap refuses (bad GSO header, interface down) is lost, as on a
+		/* A frame the backend refuses (bad GSO header, interface down) is lost, as on a
 		 * wire. */
-		if (errno == EINVAL)
-			pr_guest_err("virtio-net: tap '%s' refused a %u-byte frame", n->tap,
+		if (done == -EINVAL)
+			pr_guest_err("virtio-net: %s refused a %u-byte frame", n->backend->name,
 				     c->out_len - VNET_HDR_LEN);
 		else
-			pr_debug("virtio-net: write to tap '%s': %s", n->tap, strerror(errno));
+			pr_debug("virtio-net: write to %s: %s", n->backend->name,
+				 strerror((int)-done));
 		n->tx_dropped++;
 		return;
 	}
@@ -236,7 +223,7 @@ static bool process_tx(struct virtio_net *n)
 }
 
 /* Whether the driver may be handed a frame with header @h; clears what it did not ask for.
- * Transport lock held. The tap was told the same features, but frames it queued before
+ * Transport lock held. The backend was told the same features, but frames it queued before
  * the driver (re)negotiated may still carry older offloads. */
 static bool rx_header_acceptable(struct virtio_net *n, struct virtio_net_hdr *h)
 {
@@ -258,7 +245,7 @@ static bool rx_header_acceptable(struct virtio_net *n, struct virtio_net_hdr *h)
 }
 
 enum rx_result {
-	RX_EMPTY,     /* nothing in the tap */
+	RX_EMPTY,     /* nothing in the backend */
 	RX_DELIVERED, /* one frame in the guest's buffers */
 	RX_DROPPED,   /* one frame read and dropped; the chains are still held */
 	RX_STALE,     /* the chains belonged to the driver before a reset (rx_take forgets) */
@@ -294,7 +281,7 @@ static void rx_hold(struct virtio_net *n)
 }
 
 /* Takes receive chains from the ring until those held offer @want bytes (mergeable
- * buffers) or one is held (not): a frame read from the tap must fit, and its size is known
+ * buffers) or one is held (not): a frame read from the backend must fit, and its size is known
  * only once it is read. Returns false if none is held after all. */
 static bool rx_take(struct virtio_net *n, uint32_t want)
 {
@@ -414,8 +401,8 @@ static enum rx_result rx_return_first(struct virtio_net *n)
 /* The iovecs for the next frame: the header into @hdr (checked before the guest sees it),
  * the frame straight into the held chains' buffers after the header's place (only the
  * first chain without mergeable buffers), then the bounce buffer (mergeable: for what the
- * chains held cannot take) and one byte: a frame that reaches it did not fit. (The tap
- * truncates silently; some kernels return the full length, some the length copied.) */
+ * chains held cannot take) and one byte: a frame that reaches it did not fit. (Backends
+ * truncate silently; some kernels' taps return the full length, some the length copied.) */
 static int rx_iov(struct virtio_net *n, struct virtio_net_hdr *hdr, uint8_t *overflow)
 {
 	struct iovec *iov = n->iov; /* (a local: GCC 12 -fsanitize misreads n->iov) */
@@ -464,7 +451,7 @@ static unsigned rx_place(struct virtio_net *n, const struct virtio_net_hdr *hdr,
 	return count;
 }
 
-/* Reads one frame from the tap into the held receive chains. */
+/* Reads one frame from the backend into the held receive chains. */
 static enum rx_result receive(struct virtio_net *n)
 {
 	struct virtio_net_hdr hdr;
@@ -483,16 +470,16 @@ static enum rx_result receive(struct virtio_net *n)
 		return RX_STALE;
 	}
 	do
-		got = readv(n->tap_fd, n->iov, niov);
-	while (got < 0 && errno == EINTR);
+		got = n->backend->ops->recv(n->backend, n->iov, niov);
+	while (got == -EINTR);
 	pthread_mutex_unlock(&n->io_lock);
 	if (got < 0) {
-		int err = errno;
+		int err = (int)-got;
 
 		if (err == EAGAIN)
 			return RX_EMPTY;
-		/* EINVAL: a frame the tap could not describe in a header; it is consumed. */
-		pr_debug("virtio-net: read from tap '%s': %s", n->tap, strerror(err));
+		/* EINVAL: a frame the backend could not describe in a header; it is consumed. */
+		pr_debug("virtio-net: read from %s: %s", n->backend->name, strerror(err));
 		n->rx_dropped++;
 		return err == EINVAL ? RX_DROPPED : RX_EMPTY;
 	}
@@ -543,8 +530,8 @@ static enum rx_result rx_continue(struct virtio_net *n)
 	return RX_STARVED;
 }
 
-/* Moves up to NET_BUDGET frames from the tap to the guest. Returns true if more may be
- * waiting; sets *@starved when the guest has no receive buffer left (the tap then keeps
+/* Moves up to NET_BUDGET frames from the backend to the guest. Returns true if more may be
+ * waiting; sets *@starved when the guest has no receive buffer left (the backend then keeps
  * its frames until the driver adds buffers and notifies). */
 static bool process_rx(struct virtio_net *n, bool *starved)
 {
@@ -588,12 +575,12 @@ static void *net_worker(void *arg)
 	bool rx_starved = false, rx_more = false, tx_more = false;
 
 	for (;;) {
-		/* The tap is watched only while there are receive buffers to fill. */
+		/* The backend is watched only while there are receive buffers to fill. */
 		struct pollfd fds[4] = {
 			{n->stop_fd, POLLIN, 0},
 			{n->rx_notify_fd, POLLIN, 0},
 			{n->tx_notify_fd, POLLIN, 0},
-			{rx_starved || n->tap_gone ? -1 : n->tap_fd, POLLIN, 0},
+			{rx_starved || n->backend_gone ? -1 : n->backend->fd, POLLIN, 0},
 		};
 		bool rx_kick, tx_kick, rx_again = rx_more;
 
@@ -614,14 +601,14 @@ static void *net_worker(void *arg)
 		if (tx_kick)
 			drain(n->tx_notify_fd);
 		if (fds[3].revents & (POLLERR | POLLHUP | POLLNVAL)) {
-			pr_warn("virtio-net: tap '%s' went away; the guest's network is down",
-				n->tap);
-			n->tap_gone = true;
+			pr_warn("virtio-net: %s went away; the guest's network is down",
+				n->backend->name);
+			n->backend_gone = true;
 		}
 		if (tx_kick || tx_more)
 			tx_more = process_tx(n);
 		rx_more = false;
-		if (!rx_starved && !n->tap_gone && (rx_kick || rx_again || fds[3].revents))
+		if (!rx_starved && !n->backend_gone && (rx_kick || rx_again || fds[3].revents))
 			rx_more = process_rx(n, &rx_starved);
 	}
 }
@@ -640,7 +627,7 @@ static void net_read_config(void *dev, uint32_t offset, void *buf, uint32_t len)
 	memcpy(buf, (const uint8_t *)&n->config + offset, len);
 }
 
-/* DRIVER_OK: the tap may now hand us the offloads the driver accepted. Transport lock
+/* DRIVER_OK: the backend may now hand us the offloads the driver accepted. Transport lock
  * held (vCPU thread). */
 static void net_activate(void *dev)
 {
@@ -649,16 +636,14 @@ static void net_activate(void *dev)
 	unsigned offload = 0;
 
 	if (virtio_mmio_has_feature(t, VIRTIO_NET_F_GUEST_CSUM)) {
-		offload |= TUN_F_CSUM;
+		offload |= NET_OFFLOAD_CSUM;
 		if (virtio_mmio_has_feature(t, VIRTIO_NET_F_GUEST_TSO4))
-			offload |= TUN_F_TSO4;
+			offload |= NET_OFFLOAD_TSO4;
 		if (virtio_mmio_has_feature(t, VIRTIO_NET_F_GUEST_TSO6))
-			offload |= TUN_F_TSO6;
+			offload |= NET_OFFLOAD_TSO6;
 	}
-	pr_debug("virtio-net: tap '%s': offloads 0x%x", n->tap, offload);
-	if (ioctl(n->tap_fd, TUNSETOFFLOAD, (unsigned long)offload) < 0)
-		pr_warn("virtio-net: setting offloads 0x%x on tap '%s': %s", offload, n->tap,
-			strerror(errno));
+	if (n->backend->ops->set_offloads)
+		n->backend->ops->set_offloads(n->backend, offload);
 	/* The worker looks at both queues: buffers may have come before the driver could
 	 * notify. */
 	virtio_dev_kick(n->rx_notify_fd);
@@ -676,18 +661,6 @@ static void net_reset(void *dev)
 	pthread_mutex_unlock(&n->io_lock);
 }
 
-static const struct virtio_dev_ops net_ops = {
-	.name = "virtio-net",
-	.device_id = VIRTIO_ID_NET,
-	.num_queues = 2,
-	.queue_max = NET_QUEUE_SIZE,
-	.read_config = net_read_config,
-	.config_size = sizeof(struct virtio_net_config),
-	.queue_notify = net_queue_notify,
-	.activate = net_activate,
-	.reset = net_reset,
-};
-
 static void net_destroy(void *priv)
 {
 	struct virtio_net *n = priv;
@@ -695,14 +668,15 @@ static void net_destroy(void *priv)
 	if (n->worker_started) {
 		virtio_dev_kick(n->stop_fd);
 		pthread_join(n->worker, NULL);
-		pr_debug("virtio-net: tap '%s': frames received %llu (TSO %llu), sent %llu "
+		pr_debug("virtio-net: %s: frames received %llu (TSO %llu), sent %llu "
 			 "(TSO %llu), dropped %llu and %llu",
-			 n->tap, (unsigned long long)n->rx_frames, (unsigned long long)n->rx_gso,
-			 (unsigned long long)n->tx_frames, (unsigned long long)n->tx_gso,
-			 (unsigned long long)n->rx_dropped, (unsigned long long)n->tx_dropped);
+			 n->backend->name, (unsigned long long)n->rx_frames,
+			 (unsigned long long)n->rx_gso, (unsigned long long)n->tx_frames,
+			 (unsigned long long)n->tx_gso, (unsigned long long)n->rx_dropped,
+			 (unsigned long long)n->tx_dropped);
 	}
-	if (n->tap_fd >= 0)
-		close(n->tap_fd);
+	if (n->backend)
+		n->backend->ops->destroy(n->backend);
 	if (n->rx_notify_fd >= 0)
 		close(n->rx_notify_fd);
 	if (n->tx_notify_fd >= 0)
@@ -714,63 +688,26 @@ static void net_destroy(void *priv)
 	free(n);
 }
 
-/* Attaches to (or creates) the tap interface. Returns 0 or -errno with one message; sets
- * *@input_error when the name, not the host, is the problem. */
-static int open_tap(struct virtio_net *n, bool *input_error)
-{
-	struct ifreq ifr;
-	int hdr_len = VNET_HDR_LEN, err;
+static const struct virtio_dev_ops net_ops = {
+	.name = "virtio-net",
+	.device_id = VIRTIO_ID_NET,
+	.num_queues = 2,
+	.queue_max = NET_QUEUE_SIZE,
+	.read_config = net_read_config,
+	.config_size = sizeof(struct virtio_net_config),
+	.queue_notify = net_queue_notify,
+	.activate = net_activate,
+	.reset = net_reset,
+	.destroy = net_destroy,
+};
 
-	n->tap_fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (n->tap_fd < 0) {
-		err = errno;
-		pr_err("cannot open /dev/net/tun for tap '%s': %s%s", n->tap, strerror(err),
-		       err == ENOENT ? " (is the tun module loaded?)"
-		       : err == EACCES || err == EPERM
-			       ? " (a tap interface needs root or CAP_NET_ADMIN)"
-			       : "");
-		return -err;
-	}
-	memset(&ifr, 0, sizeof(ifr));
-	memcpy(ifr.ifr_name, n->tap, strlen(n->tap));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
-	if (ioctl(n->tap_fd, TUNSETIFF, &ifr) < 0) {
-		err = errno;
-		if (err == EPERM || err == EACCES)
-			pr_err("cannot attach to tap '%s': %s (creating or using a tap interface "
-			       "needs root or CAP_NET_ADMIN, unless it is a persistent tap owned "
-			       "by this user)",
-			       n->tap, strerror(err));
-		else if (err == EINVAL)
-			pr_err("cannot attach to tap '%s': an interface of that name exists and "
-			       "is not a tap",
-			       n->tap);
-		else if (err == EBUSY)
-			pr_err("cannot attach to tap '%s': it is in use by another process",
-			       n->tap);
-		else
-			pr_err("cannot attach to tap '%s': %s", n->tap, strerror(err));
-		*input_error = err == EINVAL;
-		return -err;
-	}
-	/* The 12-byte virtio 1.x header, num_buffers included; no offloads until the driver
-	 * accepts them. */
-	if (ioctl(n->tap_fd, TUNSETVNETHDRSZ, &hdr_len) < 0 ||
-	    ioctl(n->tap_fd, TUNSETOFFLOAD, 0ul) < 0) {
-		err = errno;
-		pr_err("cannot set up tap '%s': %s", n->tap, strerror(err));
-		return -err;
-	}
-	return 0;
-}
-
-/* 52:54:00 plus three bytes of an FNV-1a hash of the tap name: locally administered,
- * unicast, the same for the same tap on every run. */
-static void generate_mac(const char *tap, uint8_t mac[6])
+/* 52:54:00 plus three bytes of an FNV-1a hash of the backend's id (the tap name): locally
+ * administered, unicast, the same for the same tap on every run. */
+static void generate_mac(const char *id, uint8_t mac[6])
 {
 	uint32_t h = 2166136261u;
 
-	for (const char *p = tap; *p; p++)
+	for (const char *p = id; *p; p++)
 		h = (h ^ (uint8_t)*p) * 16777619u;
 	mac[0] = 0x52;
 	mac[1] = 0x54;
@@ -780,30 +717,24 @@ static void generate_mac(const char *tap, uint8_t mac[6])
 	mac[5] = (uint8_t)h;
 }
 
-int virtio_net_add(struct vm *vm, const char *tap, const uint8_t *mac)
+int virtio_net_add_backend(struct devmgr *dm, struct net_backend *nb, const uint8_t *mac)
 {
 	uint64_t features = (1ull << VIRTIO_NET_F_MAC) | (1ull << VIRTIO_NET_F_STATUS) |
 			    (1ull << VIRTIO_NET_F_MRG_RXBUF) | (1ull << VIRTIO_NET_F_CSUM) |
 			    (1ull << VIRTIO_NET_F_GUEST_CSUM) | (1ull << VIRTIO_NET_F_GUEST_TSO4) |
 			    (1ull << VIRTIO_NET_F_GUEST_TSO6) | (1ull << VIRTIO_NET_F_HOST_TSO4) |
 			    (1ull << VIRTIO_NET_F_HOST_TSO6);
-	struct virtio_net *n;
-	bool input_error = false;
+	struct virtio_net *n = calloc(1, sizeof(*n));
+	struct device *dev;
 	int err;
 
-	if (!tap_name_valid(tap)) {
-		pr_err("invalid tap interface name '%s': 1 to %d characters, no '/', ':' or "
-		       "spaces",
-		       tap, IFNAMSIZ - 1);
-		vm->input_error = true;
-		return -EINVAL;
-	}
-	n = calloc(1, sizeof(*n));
-	if (!n)
+	if (!n) {
+		nb->ops->destroy(nb);
 		return -ENOMEM;
-	n->tap_fd = n->rx_notify_fd = n->tx_notify_fd = -1;
+	}
+	n->backend = nb;
+	n->rx_notify_fd = n->tx_notify_fd = -1;
 	pthread_mutex_init(&n->io_lock, NULL);
-	memcpy(n->tap, tap, strlen(tap) + 1);
 	n->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	n->rx_bounce = malloc(NET_RX_BOUNCE);
 	if (n->stop_fd < 0 || !n->rx_bounce) {
@@ -811,39 +742,39 @@ int virtio_net_add(struct vm *vm, const char *tap, const uint8_t *mac)
 		net_destroy(n);
 		return err;
 	}
-	err = open_tap(n, &input_error);
-	if (err) {
-		vm->input_error = input_error;
-		net_destroy(n);
-		return err;
-	}
 	if (mac)
 		memcpy(n->config.mac, mac, 6);
 	else
-		generate_mac(tap, n->config.mac);
+		generate_mac(nb->id, n->config.mac);
 	n->config.status = htole16(VIRTIO_NET_S_LINK_UP);
 	n->config.max_virtqueue_pairs = htole16(1);
-	/* Registered after its transport, so it is destroyed (its worker stopped) first. */
-	err = virtio_dev_add(vm, &net_ops, n, features, &n->transport);
-	if (!err) {
-		n->rx_notify_fd = virtio_dev_notify_fd(vm, n->transport, NET_RXQ);
-		err = n->rx_notify_fd < 0 ? n->rx_notify_fd : 0;
-	}
-	if (!err) {
-		n->tx_notify_fd = virtio_dev_notify_fd(vm, n->transport, NET_TXQ);
-		err = n->tx_notify_fd < 0 ? n->tx_notify_fd : 0;
-	}
-	if (!err)
-		err = vm_add_device(vm, "virtio-net", n, net_destroy);
-	if (err) {
-		net_destroy(n);
+	err = virtio_dev_add(dm, &net_ops, n, features, &n->transport, &dev);
+	if (err)
 		return err;
-	}
+	n->rx_notify_fd = virtio_dev_notify_fd(dm, dev, NET_RXQ);
+	if (n->rx_notify_fd < 0)
+		return n->rx_notify_fd;
+	n->tx_notify_fd = virtio_dev_notify_fd(dm, dev, NET_TXQ);
+	if (n->tx_notify_fd < 0)
+		return n->tx_notify_fd;
 	err = pthread_create(&n->worker, NULL, net_worker, n);
 	if (err) {
-		pr_err("cannot start the virtio-net thread for tap '%s': %s", tap, strerror(err));
+		pr_err("cannot start the virtio-net thread for %s: %s", nb->name, strerror(err));
 		return -err;
 	}
 	n->worker_started = true;
 	return 0;
+}
+
+int virtio_net_add(struct devmgr *dm, const char *tap, const uint8_t *mac)
+{
+	struct net_backend *nb;
+	bool input_error;
+	int err = net_tap_open(tap, &nb, &input_error);
+
+	if (err) {
+		dm->input_error = input_error;
+		return err;
+	}
+	return virtio_net_add_backend(dm, nb, mac);
 }

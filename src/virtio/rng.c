@@ -7,7 +7,6 @@
 
 #include "log.h"
 #include "virtio/virtio_dev.h"
-#include "vm.h"
 
 #define VIRTIO_ID_RNG 4
 
@@ -70,19 +69,14 @@ static const struct virtio_dev_ops rng_ops = {
 	.queue_max = 64,
 	.queue_notify = rng_queue_notify,
 	.activate = rng_activate,
+	.destroy = free,
 };
 
-int virtio_rng_add(struct vm *vm)
+int virtio_rng_add(struct devmgr *dm)
 {
 	struct virtio_rng *r = calloc(1, sizeof(*r));
-	int err;
 
 	if (!r)
 		return -ENOMEM;
-	err = vm_add_device(vm, "virtio-rng", r, free);
-	if (err) {
-		free(r);
-		return err;
-	}
-	return virtio_dev_add(vm, &rng_ops, r, 0, &r->transport);
+	return virtio_dev_add(dm, &rng_ops, r, 0, &r->transport, NULL);
 }

@@ -8,8 +8,8 @@
 
 #include "console.h"
 #include "log.h"
+#include "devmgr.h"
 #include "virtio/virtio_dev.h"
-#include "vm.h"
 
 #define VIRTIO_ID_CONSOLE 3
 #define RX_QUEUE	  0
@@ -124,23 +124,20 @@ static const struct virtio_dev_ops vconsole_ops = {
 	.queue_notify = vconsole_queue_notify,
 	.activate = vconsole_activate,
 	.reset = vconsole_reset,
+	.destroy = free,
 };
 
-int virtio_console_add(struct vm *vm)
+int virtio_console_add(struct devmgr *dm)
 {
 	struct virtio_console *vc = calloc(1, sizeof(*vc));
 	int err;
 
 	if (!vc)
 		return -ENOMEM;
-	vc->con = vm->console;
+	vc->con = dm->env.console;
 	vc->config.max_nr_ports = 1;
-	err = virtio_dev_add(vm, &vconsole_ops, vc, 0, &vc->transport);
-	if (!err)
-		err = vm_add_device(vm, "virtio-console", vc, free);
-	if (err) {
-		free(vc);
+	err = virtio_dev_add(dm, &vconsole_ops, vc, 0, &vc->transport, NULL);
+	if (err)
 		return err;
-	}
-	return console_add_input_listener(vm->console, vconsole_input_ready, vc);
+	return console_add_input_listener(vc->con, vconsole_input_ready, vc);
 }

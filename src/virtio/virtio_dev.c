@@ -1,67 +1,142 @@
 // SPDX-License-Identifier: MIT
-/* virtio_dev.c: virtio-mmio device placement and registration. */
+/* virtio_dev.c: virtio-mmio devices on the device manager. */
 #include "virtio/virtio_dev.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "backend/backend.h"
+#include "aml.h"
+#include "devmgr.h"
+#include "fdt_writer.h"
 #include "log.h"
-#include "virtio/irqfd.h"
-#include "vm.h"
+
+/* QueueNotify (virtio 1.x, 4.2.2): the value written is the queue index. */
+#define VIRTIO_MMIO_QUEUE_NOTIFY 0x50
 
 struct virtio_slot {
 	struct io_region region;
 	struct virtio_mmio *transport;
-	struct vm *vm;
-	unsigned irq;
-	int irq_fd; /* an irqfd, or -1: KVM_IRQ_LINE through the backend */
+	const struct virtio_dev_ops *ops;
+	void *model;
 };
-
-static void slot_set_irq(void *ctx, bool level)
-{
-	struct virtio_slot *slot = ctx;
-
-	/* An irqfd line is lowered by the guest's EOI; the resampler raises it again. */
-	if (slot->irq_fd >= 0) {
-		if (level)
-			irqfd_raise(slot->irq_fd);
-		return;
-	}
-	if (slot->vm->irqchip)
-		slot->vm->be_ops->irq_set(slot->vm, slot->irq, level);
-}
 
 static void slot_destroy(void *priv)
 {
 	struct virtio_slot *slot = priv;
 
+	/* The model first: its worker may still use the transport. */
+	if (slot->model && slot->ops->destroy)
+		slot->ops->destroy(slot->model);
 	virtio_mmio_destroy(slot->transport);
 	free(slot);
 }
 
-int virtio_dev_notify_fd(struct vm *vm, struct virtio_mmio *t, unsigned qidx)
+static bool slot_irq_pending(void *ctx)
 {
-	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	return virtio_mmio_irq_pending(ctx);
+}
 
-	if (fd < 0)
-		return -errno;
-	for (unsigned i = 0; i < vm->nr_devices; i++) {
-		struct virtio_slot *slot = vm->devices[i].priv;
+/* Device (VIOn) { _HID "LNRO0005", _UID n,
+ *	_CRS { Memory32Fixed (ReadWrite, base, size), Interrupt (Level, ActiveHigh) { irq } } }
+ * LNRO0005 is the virtio-mmio ACPI ID Linux's virtio_mmio driver matches. */
+static void slot_acpi_describe(const struct device *dev, struct aml *a)
+{
+	char name[5];
+	size_t device, crs;
 
-		if (vm->devices[i].destroy != slot_destroy || slot->transport != t)
-			continue;
-		/* QueueNotify is at offset 0x50 of the slot; the value written is the queue. */
-		if (vm->be_ops && vm->be_ops->ioeventfd &&
-		    vm->be_ops->ioeventfd(vm, slot->region.base + 0x50, 4, qidx, fd) == 0)
-			pr_debug("%s: queue %u notifications through an ioeventfd",
-				 slot->region.name, qidx);
-		break;
+	snprintf(name, sizeof(name), "VIO%X", dev->index & 0xf);
+	device = aml_device_begin(a, name);
+	aml_name_string(a, "_HID", "LNRO0005");
+	aml_name_integer(a, "_UID", dev->index);
+	crs = aml_crs_begin(a);
+	aml_res_memory32_fixed(a, (uint32_t)dev->base, (uint32_t)dev->size);
+	aml_res_interrupt_level(a, dev->irq.num);
+	aml_crs_end(a, crs);
+	aml_package_end(a, device);
+}
+
+/* Level-triggered, unlike QEMU's edge: smolvm's virtio-mmio interrupt is a level line
+ * that stays up until the driver acknowledges it. */
+static int slot_fdt_describe(const struct device *dev, struct fdt_writer *w)
+{
+	FDTW_TRY(fdtw_begin_node(w, "virtio_mmio", dev->base));
+	FDTW_TRY(fdtw_string(w, "compatible", "virtio,mmio"));
+	FDTW_TRY(fdtw_reg(w, dev->base, dev->size));
+	FDTW_TRY(fdtw_irq(w, dev->irq.num));
+	FDTW_TRY(fdtw_empty(w, "dma-coherent"));
+	return fdtw_end_node(w);
+}
+
+static const struct device_ops virtio_slot_ops = {
+	.name = "virtio-mmio",
+	.destroy = slot_destroy,
+	.acpi_describe = slot_acpi_describe,
+	.fdt_describe = slot_fdt_describe,
+};
+
+static unsigned count_virtio(const struct devmgr *dm)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < devmgr_count(dm); i++)
+		n += devmgr_device(dm, i)->ops == &virtio_slot_ops;
+	return n;
+}
+
+int virtio_dev_add(struct devmgr *dm, const struct virtio_dev_ops *ops, void *model,
+		   uint64_t features, struct virtio_mmio **transport, struct device **devp)
+{
+	struct virtio_slot *slot = NULL;
+	struct device *dev;
+	int err;
+
+	if (count_virtio(dm) == VIRTIO_MAX_DEVICES) {
+		pr_err("too many virtio devices (at most %d)", VIRTIO_MAX_DEVICES);
+		err = -ENOSPC;
+	} else {
+		slot = calloc(1, sizeof(*slot));
+		err = slot ? 0 : -ENOMEM;
 	}
-	return fd;
+	if (err) {
+		if (ops->destroy)
+			ops->destroy(model);
+		return err;
+	}
+	slot->ops = ops;
+	slot->model = model;
+	dev = devmgr_add(dm, &virtio_slot_ops, slot);
+	if (!dev)
+		return -ENOMEM;
+	slot->transport =
+		virtio_mmio_create(ops, model, features, dm->env.mem, irq_line_set_cb, &dev->irq);
+	if (!slot->transport)
+		return -ENOMEM;
+	slot->region = (struct io_region){
+		.name = ops->name,
+		.len = VIRTIO_MMIO_SIZE,
+		.ops = &virtio_mmio_io_ops,
+		.opaque = slot->transport,
+	};
+	err = devmgr_map_mmio_slot(dm, dev, &slot->region);
+	if (!err)
+		err = devmgr_connect_irq(dm, dev, DEVMGR_IRQ_ANY, slot_irq_pending,
+					 slot->transport);
+	if (err == -ENOSPC)
+		pr_err("too many virtio devices (at most %d)", VIRTIO_MAX_DEVICES);
+	if (err)
+		return err;
+	*transport = slot->transport;
+	if (devp)
+		*devp = dev;
+	return 0;
+}
+
+int virtio_dev_notify_fd(struct devmgr *dm, const struct device *dev, unsigned qidx)
+{
+	return devmgr_notify_fd(dm, dev, VIRTIO_MMIO_QUEUE_NOTIFY, 4, qidx);
 }
 
 void virtio_dev_kick(int fd)
@@ -70,78 +145,4 @@ void virtio_dev_kick(int fd)
 
 	if (write(fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		pr_debug("virtio: kick: %s", strerror(errno));
-}
-
-int virtio_dev_add(struct vm *vm, const struct virtio_dev_ops *ops, void *dev, uint64_t features,
-		   struct virtio_mmio **out)
-{
-	struct virtio_slot *slot;
-	uint64_t base;
-	unsigned irq;
-	int err;
-
-	if (vm->nr_virtio == VM_MAX_VIRTIO || arch_virtio_slot(vm->nr_virtio, &base, &irq)) {
-		pr_err("too many virtio devices (at most %d)", VM_MAX_VIRTIO);
-		return -ENOSPC;
-	}
-	slot = calloc(1, sizeof(*slot));
-	if (!slot)
-		return -ENOMEM;
-	slot->vm = vm;
-	slot->irq = irq;
-	slot->irq_fd = -1;
-	slot->transport = virtio_mmio_create(ops, dev, features, &vm->mem, slot_set_irq, slot);
-	err = vm_add_device(vm, ops->name, slot, slot_destroy);
-	if (err) {
-		slot_destroy(slot);
-		return err;
-	}
-	if (!slot->transport)
-		return -ENOMEM;
-	slot->region = (struct io_region){
-		.name = ops->name,
-		.base = base,
-		.len = VIRTIO_MMIO_SIZE,
-		.ops = &virtio_mmio_io_ops,
-		.opaque = slot->transport,
-	};
-	err = bus_register(&vm->mmio, &slot->region);
-	if (err)
-		return err;
-	vm->virtio[vm->nr_virtio++] = (struct vm_mmio_desc){base, VIRTIO_MMIO_SIZE, irq};
-	*out = slot->transport;
-	return 0;
-}
-
-static bool slot_irq_pending(void *ctx)
-{
-	return virtio_mmio_irq_pending(ctx);
-}
-
-int virtio_dev_start_irqfds(struct vm *vm)
-{
-	struct irqfd_set *set;
-
-	if (!vm->irqchip || !vm->nr_virtio)
-		return 0;
-	set = irqfd_set_create(vm);
-	if (!set)
-		return -ENOMEM;
-	for (unsigned i = 0; i < vm->nr_devices; i++) {
-		struct virtio_slot *slot = vm->devices[i].priv;
-		int fd;
-
-		if (vm->devices[i].destroy != slot_destroy)
-			continue;
-		fd = irqfd_set_add(set, slot->irq, slot_irq_pending, slot->transport);
-		if (fd == -ENOTSUP) {
-			pr_debug(
-				"virtio: no irqfds here; interrupts through the backend's irq_set");
-			break;
-		}
-		if (fd < 0)
-			return fd;
-		slot->irq_fd = fd;
-	}
-	return irqfd_set_start(set);
 }

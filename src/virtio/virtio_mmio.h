@@ -53,6 +53,8 @@ struct virtio_dev_ops {
 	/* The driver reset the device: stop using the queues, drop in-flight state. Called
 	 * with the transport lock held, so it must not call back into the transport. */
 	void (*reset)(void *dev);
+	/* Frees the model (stopping its threads) before its transport goes. Optional. */
+	void (*destroy)(void *dev);
 };
 
 /* Creates a transport for device @dev with @features (device-specific feature bits; the

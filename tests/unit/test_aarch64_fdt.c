@@ -9,8 +9,10 @@
 
 #include "arch/aarch64/fdt.h"
 #include "log_capture.h"
+#include "devices/pl011.h"
+#include "platform_fx.h"
 #include "test.h"
-#include "vm.h"
+#include "virtio/virtio_dev.h"
 
 #define BUF_SIZE  0x10000
 #define BOOTARGS  "console=ttyAMA0 panic=-1"
@@ -24,11 +26,33 @@
 #define INITRD_LO 0x48000000ull
 #define INITRD_HI 0x48123457ull
 
-static const struct vm_mmio_desc virtio_devs[] = {
-	{0x0a000000, 0x200, 16},
-	{0x0a000200, 0x200, 17},
-	{0x0a000400, 0x200, 18},
-};
+/* The devices the trees describe, built once: the PL011 at UART (UART_SPI) and @nr_virtio
+ * virtio devices in the slots of @layout (NULL: the arch's, 0x0a000000 + 0x200 n, SPI
+ * 16 + n). */
+static const struct devmgr *devices(struct platform_fx *fx, const struct devmgr_layout *layout,
+				    uint64_t uart, unsigned uart_spi, unsigned nr_virtio)
+{
+	if (devmgr_count(&fx->dm))
+		return &fx->dm;
+	platform_fx_init(fx, layout);
+	if (pl011_amba_add(&fx->dm, uart, uart_spi))
+		abort();
+	for (unsigned i = 0; i < nr_virtio; i++)
+		if (virtio_rng_add(&fx->dm))
+			abort();
+	return &fx->dm;
+}
+
+static struct platform_fx three_virtio, no_virtio, high_virtio;
+
+/* The interrupt of the first device named @name. */
+static unsigned irq_of(const struct devmgr *dm, const char *name)
+{
+	for (unsigned i = 0; i < devmgr_count(dm); i++)
+		if (!strcmp(devmgr_device(dm, i)->ops->name, name))
+			return devmgr_device(dm, i)->irq.num;
+	return ~0u;
+}
 
 static struct aarch64_fdt_params params(unsigned nr_cpus, bool v3)
 {
@@ -44,10 +68,7 @@ static struct aarch64_fdt_params params(unsigned nr_cpus, bool v3)
 		.gic_cpu_base = GICC,
 		.gic_cpu_size = 0x10000,
 		.uart_base = UART,
-		.uart_size = 0x1000,
-		.uart_spi = UART_SPI,
-		.virtio = virtio_devs,
-		.nr_virtio = ARRAY_SIZE(virtio_devs),
+		.devices = devices(&three_virtio, NULL, UART, UART_SPI, 3),
 		.bootargs = BOOTARGS,
 		.initrd_start = INITRD_LO,
 		.initrd_end = INITRD_HI,
@@ -159,6 +180,7 @@ static uint32_t phandle_of(const void *fdt, const char *path)
 static void check_tree(const void *fdt, const struct aarch64_fdt_params *p)
 {
 	uint32_t gic, clk, ppi_flags = 4;
+	unsigned nr_virtio = 0;
 	char path[64];
 	int len;
 
@@ -236,18 +258,21 @@ static void check_tree(const void *fdt, const struct aarch64_fdt_params *p)
 	/* UART. */
 	EXPECT_STR(fdt, "/pl011@9000000", "compatible", "arm,pl011\0arm,primecell");
 	EXPECT_CELLS(fdt, "/pl011@9000000", "reg", 0, LO(UART), 0, 0x1000);
-	EXPECT_CELLS(fdt, "/pl011@9000000", "interrupts", 0, p->uart_spi, 4);
+	EXPECT_CELLS(fdt, "/pl011@9000000", "interrupts", 0, irq_of(p->devices, "pl011"), 4);
 	EXPECT_CELLS(fdt, "/pl011@9000000", "clocks", clk, clk);
 	EXPECT_STR(fdt, "/pl011@9000000", "clock-names", "uartclk\0apb_pclk");
 
 	/* virtio-mmio devices, level-triggered. */
-	for (unsigned i = 0; i < p->nr_virtio; i++) {
-		const struct vm_mmio_desc *d = &p->virtio[i];
+	for (unsigned i = 0; i < devmgr_count(p->devices); i++) {
+		const struct device *d = devmgr_device(p->devices, i);
 
+		if (strcmp(d->ops->name, "virtio-mmio"))
+			continue;
+		nr_virtio++;
 		snprintf(path, sizeof(path), "/virtio_mmio@%llx", (unsigned long long)d->base);
 		EXPECT_STR(fdt, path, "compatible", "virtio,mmio");
 		EXPECT_CELLS(fdt, path, "reg", HI(d->base), LO(d->base), HI(d->size), LO(d->size));
-		EXPECT_CELLS(fdt, path, "interrupts", 0, d->irq, 4);
+		EXPECT_CELLS(fdt, path, "interrupts", 0, d->irq.num, 4);
 		EXPECT_EMPTY(fdt, path, "dma-coherent");
 	}
 
@@ -278,7 +303,7 @@ static void check_tree(const void *fdt, const struct aarch64_fdt_params *p)
 	ASSERT_EQ(len, 8);
 
 	/* Nothing else at the top level. */
-	ASSERT_EQ(count_subnodes(fdt, "/"), 9 + p->nr_virtio);
+	ASSERT_EQ(count_subnodes(fdt, "/"), 9 + nr_virtio);
 }
 
 TEST(aarch64_fdt_build_cpus_and_gic_versions)
@@ -353,8 +378,7 @@ TEST(aarch64_fdt_without_bootargs_initrd_or_virtio)
 
 		p.bootargs = args[i];
 		p.initrd_start = p.initrd_end = 0;
-		p.virtio = NULL;
-		p.nr_virtio = 0;
+		p.devices = devices(&no_virtio, NULL, UART, UART_SPI, 0);
 		fdt = build(&p, BUF_SIZE, &err, NULL);
 		ASSERT_EQ(err, 0);
 		if (!err)
@@ -366,7 +390,8 @@ TEST(aarch64_fdt_without_bootargs_initrd_or_virtio)
 /* Addresses above 4 GiB use both cells; other UART placements rename its node. */
 TEST(aarch64_fdt_high_addresses)
 {
-	static const struct vm_mmio_desc hi = {0x123400000000ull, 0x200, 40};
+	static const unsigned spi40 = 40;
+	static const struct devmgr_layout hi = {0x123400000000ull, 0x200, 1, &spi40, 1};
 	struct aarch64_fdt_params p = params(1, true);
 	int err;
 	void *fdt;
@@ -374,9 +399,7 @@ TEST(aarch64_fdt_high_addresses)
 	p.ram_base = 0x8000000000ull;
 	p.ram_size = 0x100000000ull;
 	p.uart_base = 0x1c090000;
-	p.uart_spi = 5;
-	p.virtio = &hi;
-	p.nr_virtio = 1;
+	p.devices = devices(&high_virtio, &hi, 0x1c090000, 5, 1);
 	p.initrd_start = 0x8080000000ull;
 	p.initrd_end = 0x8080001000ull;
 	fdt = build(&p, BUF_SIZE, &err, NULL);
@@ -409,13 +432,6 @@ TEST(aarch64_fdt_invalid_params)
 	fdt = build(&p, BUF_SIZE, &err, &msg);
 	ASSERT_EQ(err, -EINVAL);
 	ASSERT_STR_CONTAINS(msg, "no RAM");
-	free(msg);
-	free(fdt);
-	p = params(1, true);
-	p.virtio = NULL;
-	fdt = build(&p, BUF_SIZE, &err, &msg);
-	ASSERT_EQ(err, -EINVAL);
-	ASSERT_STR_CONTAINS(msg, "virtio");
 	free(msg);
 	free(fdt);
 	p = params(1, true);

@@ -10,7 +10,9 @@
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/layout.h"
 #include "guest_mem.h"
+#include "platform_fx.h"
 #include "test.h"
+#include "virtio/virtio_dev.h"
 
 #define MiB  (1ull << 20)
 #define FILL 0xee
@@ -35,15 +37,23 @@
 struct acpi_fx {
 	struct guest_mem mem;
 	uint64_t rsdp;
+	struct platform_fx plat; /* the devices the DSDT describes */
 };
 
 static bool fx_init(struct acpi_fx *fx, unsigned cpus)
 {
 	memset(fx, 0, sizeof(*fx));
-	if (guest_mem_add(&fx->mem, 0, 2 * MiB))
+	platform_fx_init(&fx->plat, NULL);
+	if (arch_add_devices(&fx->plat.dm) || guest_mem_add(&fx->mem, 0, 2 * MiB))
 		return false;
 	memset(fx->mem.regions[0].host, FILL, 2 * MiB);
-	return x86_acpi_write_tables(&fx->mem, cpus, NULL, 0, &fx->rsdp) == 0;
+	return x86_acpi_write_tables(&fx->mem, cpus, &fx->plat.dm, &fx->rsdp) == 0;
+}
+
+static void fx_free(struct acpi_fx *fx)
+{
+	guest_mem_free(&fx->mem);
+	platform_fx_free(&fx->plat);
 }
 
 static const uint8_t *at(const struct acpi_fx *fx, uint64_t gpa, uint64_t len)
@@ -182,7 +192,7 @@ TEST(acpi_rsdp)
 	ASSERT_TRUE(!memcmp(r + 9, "SMOLVM", 6));
 	ASSERT_TRUE(xsdt != 0 && rsdt != 0 && xsdt != rsdt);
 	ASSERT_TRUE(inside_area(xsdt, HDR_LEN) && inside_area(rsdt, HDR_LEN));
-	guest_mem_free(&fx.mem);
+	fx_free(&fx);
 }
 
 TEST(acpi_root_tables_list_fadt_and_madt)
@@ -207,7 +217,7 @@ TEST(acpi_root_tables_list_fadt_and_madt)
 		  find_in_root(&fx, xsdt, "XSDT", 8, "FACP"));
 	ASSERT_EQ(find_in_root(&fx, rsdt, "RSDT", 4, "APIC"),
 		  find_in_root(&fx, xsdt, "XSDT", 8, "APIC"));
-	guest_mem_free(&fx.mem);
+	fx_free(&fx);
 }
 
 TEST(acpi_fadt_hardware_reduced_power_registers)
@@ -254,7 +264,7 @@ TEST(acpi_fadt_hardware_reduced_power_registers)
 	ASSERT_TRUE(!memcmp(at(&fx, u64_at(f + FADT_X_DSDT), 4), "DSDT", 4));
 	ASSERT_TRUE(!memcmp(f + 268, "SMOLVM", 6)); /* hypervisor vendor identity */
 out:
-	guest_mem_free(&fx.mem);
+	fx_free(&fx);
 }
 
 static const uint8_t *dsdt(const struct acpi_fx *fx, uint64_t *gpa, uint32_t *len)
@@ -298,7 +308,47 @@ TEST(acpi_dsdt_com1_and_s5)
 	/* The AML's outermost package lengths account for exactly the table body. */
 	ASSERT_EQ(d[HDR_LEN], 0x10); /* ScopeOp */
 	ASSERT_EQ(1 + d[HDR_LEN + 1] + sizeof(s5), len - HDR_LEN);
-	guest_mem_free(&fx.mem);
+	fx_free(&fx);
+}
+
+/* The DSDT body for the x86 platform and two virtio devices, byte for byte as smolvm wrote
+ * it before the devices described themselves (and as iasl compiles the ASL above acpi.c's
+ * build_dsdt): COM1, VIO0 at 0xd0000000 (IRQ 5), VIO1 at 0xd0001000 (IRQ 6), \_S5. */
+TEST(acpi_dsdt_bytes_with_virtio_devices)
+{
+	static const uint8_t want[] = {
+		0x10, 0x4b, 0x0a, 0x5f, 0x53, 0x42, 0x5f, 0x5b, 0x82, 0x2b, 0x43, 0x4f, 0x4d, 0x31,
+		0x08, 0x5f, 0x48, 0x49, 0x44, 0x0c, 0x41, 0xd0, 0x05, 0x01, 0x08, 0x5f, 0x55, 0x49,
+		0x44, 0x01, 0x08, 0x5f, 0x43, 0x52, 0x53, 0x11, 0x10, 0x0a, 0x0d, 0x47, 0x01, 0xf8,
+		0x03, 0xf8, 0x03, 0x00, 0x08, 0x22, 0x10, 0x00, 0x79, 0x00, 0x5b, 0x82, 0x3a, 0x56,
+		0x49, 0x4f, 0x30, 0x08, 0x5f, 0x48, 0x49, 0x44, 0x0d, 0x4c, 0x4e, 0x52, 0x4f, 0x30,
+		0x30, 0x30, 0x35, 0x00, 0x08, 0x5f, 0x55, 0x49, 0x44, 0x00, 0x08, 0x5f, 0x43, 0x52,
+		0x53, 0x11, 0x1a, 0x0a, 0x17, 0x86, 0x09, 0x00, 0x01, 0x00, 0x00, 0x00, 0xd0, 0x00,
+		0x02, 0x00, 0x00, 0x89, 0x06, 0x00, 0x01, 0x01, 0x05, 0x00, 0x00, 0x00, 0x79, 0x00,
+		0x5b, 0x82, 0x3a, 0x56, 0x49, 0x4f, 0x31, 0x08, 0x5f, 0x48, 0x49, 0x44, 0x0d, 0x4c,
+		0x4e, 0x52, 0x4f, 0x30, 0x30, 0x30, 0x35, 0x00, 0x08, 0x5f, 0x55, 0x49, 0x44, 0x01,
+		0x08, 0x5f, 0x43, 0x52, 0x53, 0x11, 0x1a, 0x0a, 0x17, 0x86, 0x09, 0x00, 0x01, 0x00,
+		0x10, 0x00, 0xd0, 0x00, 0x02, 0x00, 0x00, 0x89, 0x06, 0x00, 0x01, 0x01, 0x06, 0x00,
+		0x00, 0x00, 0x79, 0x00, 0x08, 0x5f, 0x53, 0x35, 0x5f, 0x12, 0x06, 0x02, 0x0a, 0x05,
+		0x0a, 0x05,
+	};
+	struct acpi_fx fx;
+	uint64_t gpa;
+	uint32_t len;
+	const uint8_t *d;
+
+	memset(&fx, 0, sizeof(fx));
+	platform_fx_init(&fx.plat, NULL);
+	ASSERT_EQ(arch_add_devices(&fx.plat.dm), 0);
+	ASSERT_EQ(virtio_rng_add(&fx.plat.dm), 0);
+	ASSERT_EQ(virtio_rng_add(&fx.plat.dm), 0);
+	ASSERT_EQ(guest_mem_add(&fx.mem, 0, 2 * MiB), 0);
+	ASSERT_EQ(x86_acpi_write_tables(&fx.mem, 1, &fx.plat.dm, &fx.rsdp), 0);
+	d = dsdt(&fx, &gpa, &len);
+	ASSERT_EQ(len, HDR_LEN + sizeof(want));
+	if (len == HDR_LEN + sizeof(want))
+		ASSERT_TRUE(!memcmp(d + HDR_LEN, want, sizeof(want)));
+	fx_free(&fx);
 }
 
 /* Walks the MADT's interrupt controller structures and checks them for @cpus CPUs. */
@@ -312,7 +362,7 @@ static void check_madt(unsigned cpus)
 
 	if (!fx_init(&fx, cpus)) {
 		test_fail(__FILE__, __LINE__, "%u CPUs: x86_acpi_write_tables failed", cpus);
-		guest_mem_free(&fx.mem);
+		fx_free(&fx);
 		return;
 	}
 	rsdp(&fx, &xsdt, &rsdt);
@@ -355,7 +405,7 @@ static void check_madt(unsigned cpus)
 	if (lapics != cpus || ioapics != 1)
 		test_fail(__FILE__, __LINE__, "%u CPUs: %u LAPICs, %u IOAPICs", cpus, lapics,
 			  ioapics);
-	guest_mem_free(&fx.mem);
+	fx_free(&fx);
 }
 
 TEST(acpi_madt_one_lapic_per_cpu)
@@ -381,7 +431,7 @@ TEST(acpi_refuses_bad_cpu_counts)
 	for (unsigned i = 0; i < ARRAY_SIZE(counts); i++) {
 		uint64_t rsdp = 0x1234;
 
-		ASSERT_EQ(x86_acpi_write_tables(&mem, counts[i], NULL, 0, &rsdp), -EINVAL);
+		ASSERT_EQ(x86_acpi_write_tables(&mem, counts[i], NULL, &rsdp), -EINVAL);
 	}
 	/* Nothing was written. */
 	for (uint64_t i = 0; i < X86_ACPI_SIZE; i++)
@@ -400,7 +450,7 @@ TEST(acpi_needs_ram_at_the_table_area)
 
 	/* RAM below the BIOS area only. */
 	ASSERT_EQ(guest_mem_add(&mem, 0, 0xa0000), 0);
-	ASSERT_TRUE(x86_acpi_write_tables(&mem, 1, NULL, 0, &rsdp) != 0);
+	ASSERT_TRUE(x86_acpi_write_tables(&mem, 1, NULL, &rsdp) != 0);
 	guest_mem_free(&mem);
 }
 
@@ -444,7 +494,7 @@ TEST(acpi_tables_stay_inside_their_area)
 		ASSERT_TRUE(all_fill(&fx, 0, X86_ACPI_BASE));
 		ASSERT_TRUE(all_fill(&fx, X86_ACPI_BASE + X86_ACPI_SIZE, 2 * MiB - 0x100000));
 		ASSERT_TRUE(all_fill(&fx, X86_RESET_VECTOR, 16));
-		guest_mem_free(&fx.mem);
+		fx_free(&fx);
 	}
 }
 
@@ -612,7 +662,7 @@ TEST(acpi_tables_disassemble_with_iasl)
 		ASSERT_TRUE(!strstr(text, "Invalid") && !strstr(text, "Incorrect"));
 	}
 	free(text);
-	guest_mem_free(&fx.mem);
+	fx_free(&fx);
 	if (getenv("SMOLVM_KEEP_ACPI"))
 		return;
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);

@@ -9,8 +9,7 @@
 
 #include "backend/backend.h"
 #include "test.h"
-#include "virtio/irqfd.h"
-#include "vm.h"
+#include "irqfd.h"
 
 static int fake_fd = -1, fake_resample_fd = -1;
 static unsigned fake_irq;
@@ -59,12 +58,10 @@ static void eoi(void)
 
 TEST(irqfd_raise_and_resample)
 {
-	struct vm *vm = calloc(1, sizeof(*vm));
 	struct irqfd_set *set;
 	int fd;
 
-	vm->be_ops = &fake_ops;
-	set = irqfd_set_create(vm);
+	set = irqfd_set_create(&fake_ops, NULL);
 	ASSERT_TRUE(set != NULL);
 	fd = irqfd_set_add(set, 7, pending, NULL);
 	ASSERT_TRUE(fd >= 0);
@@ -84,20 +81,16 @@ TEST(irqfd_raise_and_resample)
 	atomic_store(&line_pending, false);
 	eoi();
 	ASSERT_TRUE(!raised(200));
-	vm_destroy(vm); /* stops and joins the resampler */
-	free(vm);
+	irqfd_set_destroy(set); /* stops and joins the resampler */
 }
 
 TEST(irqfd_unsupported_backend)
 {
-	struct vm *vm = calloc(1, sizeof(*vm));
 	struct irqfd_set *set;
 
-	vm->be_ops = &no_irqfd_ops;
-	set = irqfd_set_create(vm);
+	set = irqfd_set_create(&no_irqfd_ops, NULL);
 	ASSERT_TRUE(set != NULL);
 	ASSERT_EQ(irqfd_set_add(set, 5, pending, NULL), -ENOTSUP);
 	ASSERT_EQ(irqfd_set_start(set), 0); /* nothing to resample: no thread */
-	vm_destroy(vm);
-	free(vm);
+	irqfd_set_destroy(set);
 }

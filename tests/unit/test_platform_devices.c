@@ -12,7 +12,7 @@
 #include "devices/i8042.h"
 #include "log_capture.h"
 #include "test.h"
-#include "vm.h"
+#include "vm_state.h"
 
 #define S5_TYPE 5
 #define SLP_EN	0x20
@@ -54,6 +54,7 @@ static uint8_t in8(struct vm *vm, uint16_t port)
 
 struct pm_fx {
 	struct vm *vm;
+	struct vm_stopper stop;
 	struct acpi_pm pm;
 };
 
@@ -62,7 +63,8 @@ static bool pm_init(struct pm_fx *fx)
 	fx->vm = new_vm();
 	if (!fx->vm)
 		return false;
-	acpi_pm_init(&fx->pm, fx->vm, X86_ACPI_PM_PORT, S5_TYPE, X86_ACPI_RESET_VALUE);
+	fx->stop = vm_stopper(fx->vm);
+	acpi_pm_init(&fx->pm, &fx->stop, X86_ACPI_PM_PORT, S5_TYPE, X86_ACPI_RESET_VALUE);
 	return bus_register(&fx->vm->pio, &fx->pm.region) == 0;
 }
 
@@ -179,6 +181,7 @@ TEST(acpi_pm_reads)
 
 struct kbc_fx {
 	struct vm *vm;
+	struct vm_stopper stop;
 	struct i8042 kbc;
 };
 
@@ -192,7 +195,8 @@ static bool kbc_init(struct kbc_fx *fx)
 	fx->vm = new_vm();
 	if (!fx->vm)
 		return false;
-	i8042_init(&fx->kbc, fx->vm, DATA, CMD);
+	fx->stop = vm_stopper(fx->vm);
+	i8042_init(&fx->kbc, &fx->stop, DATA, CMD);
 	return bus_register(&fx->vm->pio, &fx->kbc.data_region) == 0 &&
 	       bus_register(&fx->vm->pio, &fx->kbc.cmd_region) == 0;
 }
@@ -300,13 +304,15 @@ TEST(debug_exit_write_sizes)
 
 	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct vm *vm = new_vm();
+		struct vm_stopper stop;
 		struct debug_exit dev;
 		uint8_t buf[8];
 
 		ASSERT_TRUE(vm != NULL);
 		if (!vm)
 			return;
-		debug_exit_init(&dev, vm, X86_DEBUG_EXIT_PORT);
+		stop = vm_stopper(vm);
+		debug_exit_init(&dev, &stop, X86_DEBUG_EXIT_PORT);
 		ASSERT_EQ(dev.region.base, X86_DEBUG_EXIT_PORT);
 		ASSERT_EQ(bus_register(&vm->pio, &dev.region), 0);
 		memcpy(buf, &cases[i].value, sizeof(buf));
@@ -325,13 +331,15 @@ TEST(debug_exit_write_sizes)
 TEST(debug_exit_reads_and_bad_sizes)
 {
 	struct vm *vm = new_vm();
+	struct vm_stopper stop;
 	struct debug_exit dev;
 	uint8_t buf[8] = {1, 2, 3, 4, 5, 6, 7, 8};
 
 	ASSERT_TRUE(vm != NULL);
 	if (!vm)
 		return;
-	debug_exit_init(&dev, vm, X86_DEBUG_EXIT_PORT);
+	stop = vm_stopper(vm);
+	debug_exit_init(&dev, &stop, X86_DEBUG_EXIT_PORT);
 	ASSERT_EQ(bus_register(&vm->pio, &dev.region), 0);
 	/* Reads return 0 and stop nothing. */
 	ASSERT_EQ(bus_access(&vm->pio, X86_DEBUG_EXIT_PORT, buf, 4, false), BUS_OK);

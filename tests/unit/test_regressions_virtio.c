@@ -32,7 +32,7 @@ TEST(regression_virtio_blk_directory_as_read_only_disk)
 	ASSERT_TRUE(mkdtemp(dir) != NULL);
 	vm = vdrv_vm_new(1 << 20);
 	log_capture_begin(&c);
-	err = virtio_blk_add(vm, dir, true);
+	err = virtio_blk_add(&vm->devices, dir, true);
 	log = log_capture_end(&c);
 	if (err == 0) {
 		struct vdrv d;
@@ -114,7 +114,7 @@ TEST(regression_virtio_blk_completes_old_request_after_reset)
 	vm = vdrv_vm_new(1 << 20);
 	ASSERT_EQ(guest_mem_add(&vm->mem, UFFD_GPA, UFFD_SIZE), 0); /* untouched: no pages */
 	log_capture_begin(&c);
-	ASSERT_EQ(virtio_blk_add(vm, path, false), 0);
+	ASSERT_EQ(virtio_blk_add(&vm->devices, path, false), 0);
 	vdrv_attach(&d, vm, 0);
 
 	res.uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);

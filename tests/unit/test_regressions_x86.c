@@ -12,7 +12,7 @@
 #include "bzimage_build.h"
 #include "log_capture.h"
 #include "test.h"
-#include "vm.h"
+#include "vm_state.h"
 
 #define MiB (1ull << 20)
 

@@ -67,7 +67,7 @@ static bool fx_init_named(struct blk_fx *fx, const char *tmpl, uint64_t size, bo
 	fx->vm = vdrv_vm_new(RAM_SIZE);
 	log_capture_begin(&fx->log);
 	fx->logging = true;
-	err = virtio_blk_add(fx->vm, fx->path, ro);
+	err = virtio_blk_add(&fx->vm->devices, fx->path, ro);
 	if (err) {
 		test_fail(__FILE__, __LINE__, "virtio_blk_add: %d", err);
 		return false;
@@ -223,19 +223,19 @@ TEST(virtio_blk_device_and_config)
 
 	ASSERT_TRUE(fx_init(&fx, false));
 	/* Placed in arch slot 0 and described for the guest. */
-	ASSERT_EQ(arch_virtio_slot(0, &base, &irq), 0);
-	ASSERT_EQ(fx.vm->nr_virtio, 1);
-	ASSERT_EQ(fx.vm->virtio[0].base, base);
-	ASSERT_EQ(fx.vm->virtio[0].size, VIRTIO_MMIO_SIZE);
-	ASSERT_EQ(fx.vm->virtio[0].irq, irq);
+	ASSERT_EQ(vdrv_arch_slot(0, &base, &irq), 0);
+	ASSERT_EQ(vdrv_nr_virtio(fx.vm), 1);
+	ASSERT_EQ(vdrv_virtio(fx.vm, 0)->base, base);
+	ASSERT_EQ(vdrv_virtio(fx.vm, 0)->size, VIRTIO_MMIO_SIZE);
+	ASSERT_EQ(vdrv_virtio(fx.vm, 0)->irq.num, irq);
 #ifdef __x86_64__
 	ASSERT_EQ(base, 0xd0000000ull);
 #endif
 	ASSERT_TRUE(bus_find(&fx.vm->mmio, base) != NULL);
 	ASSERT_TRUE(bus_find(&fx.vm->mmio, base + VIRTIO_MMIO_SIZE - 1) != NULL);
 	ASSERT_TRUE(bus_find(&fx.vm->mmio, base + VIRTIO_MMIO_SIZE) == NULL);
-	ASSERT_EQ(fx.vm->nr_devices, 2); /* the transport's slot and the disk */
-	ASSERT_TRUE(!fx.vm->input_error);
+	ASSERT_EQ(devmgr_count(&fx.vm->devices), 1); /* the slot, which owns the disk */
+	ASSERT_TRUE(!fx.vm->devices.input_error);
 
 	ASSERT_EQ(vdrv_read32(&fx.d, VREG_MAGIC), VIRTIO_MMIO_MAGIC_VALUE);
 	ASSERT_EQ(vdrv_read32(&fx.d, VREG_VERSION), 2);
@@ -720,12 +720,12 @@ TEST(virtio_blk_two_disks)
 	ASSERT_TRUE(fx_init(&fx, false));
 	fd2 = vdrv_make_image(path2, 8 * 512);
 	ASSERT_TRUE(fd2 >= 0);
-	ASSERT_EQ(virtio_blk_add(fx.vm, path2, false), 0);
-	ASSERT_EQ(fx.vm->nr_virtio, 2);
-	ASSERT_EQ(arch_virtio_slot(1, &base, &irq), 0);
-	ASSERT_EQ(fx.vm->virtio[1].base, base);
-	ASSERT_EQ(fx.vm->virtio[1].irq, irq);
-	ASSERT_TRUE(fx.vm->virtio[1].irq != fx.vm->virtio[0].irq);
+	ASSERT_EQ(virtio_blk_add(&fx.vm->devices, path2, false), 0);
+	ASSERT_EQ(vdrv_nr_virtio(fx.vm), 2);
+	ASSERT_EQ(vdrv_arch_slot(1, &base, &irq), 0);
+	ASSERT_EQ(vdrv_virtio(fx.vm, 1)->base, base);
+	ASSERT_EQ(vdrv_virtio(fx.vm, 1)->irq.num, irq);
+	ASSERT_TRUE(vdrv_virtio(fx.vm, 1)->irq.num != vdrv_virtio(fx.vm, 0)->irq.num);
 	vdrv_attach(&d2, fx.vm, 1);
 	ASSERT_EQ(vdrv_read(&d2, VREG_CONFIG, 8), 8);
 	ASSERT_EQ(config64(&fx, 0), SECTORS);
@@ -778,16 +778,16 @@ TEST(virtio_blk_bad_images)
 	for (int ro = 0; ro < 2; ro++) {
 		vm = vdrv_vm_new(RAM_SIZE);
 		log_capture_begin(&c);
-		ASSERT_EQ(virtio_blk_add(vm, missing, ro), -ENOENT);
+		ASSERT_EQ(virtio_blk_add(&vm->devices, missing, ro), -ENOENT);
 		log = log_capture_end(&c);
 		ASSERT_STR_CONTAINS(log, "cannot open disk image");
 		ASSERT_STR_CONTAINS(log, missing);
 		if (ro)
 			ASSERT_STR_CONTAINS(log, "(read-only)");
 		free(log);
-		ASSERT_TRUE(vm->input_error);
-		ASSERT_EQ(vm->nr_devices, 0);
-		ASSERT_EQ(vm->nr_virtio, 0);
+		ASSERT_TRUE(vm->devices.input_error);
+		ASSERT_EQ(devmgr_count(&vm->devices), 0);
+		ASSERT_EQ(vdrv_nr_virtio(vm), 0);
 		ASSERT_EQ(vm->mmio.nr, 0);
 		vdrv_vm_free(vm);
 	}
@@ -804,14 +804,14 @@ TEST(virtio_blk_bad_images)
 
 		vm = vdrv_vm_new(RAM_SIZE);
 		log_capture_begin(&c);
-		ASSERT_EQ(virtio_blk_add(vm, path, i >= 2), -EINVAL);
+		ASSERT_EQ(virtio_blk_add(&vm->devices, path, i >= 2), -EINVAL);
 		log = log_capture_end(&c);
 		ASSERT_STR_CONTAINS(log, path);
 		ASSERT_STR_CONTAINS(log, "too small");
 		free(log);
-		ASSERT_TRUE(vm->input_error);
-		ASSERT_EQ(vm->nr_devices, 0);
-		ASSERT_EQ(vm->nr_virtio, 0);
+		ASSERT_TRUE(vm->devices.input_error);
+		ASSERT_EQ(devmgr_count(&vm->devices), 0);
+		ASSERT_EQ(vdrv_nr_virtio(vm), 0);
 		vdrv_vm_free(vm);
 	}
 	unlink(small);
@@ -829,15 +829,15 @@ TEST(virtio_blk_too_many_devices)
 
 	ASSERT_TRUE(fd >= 0);
 	log_capture_begin(&c);
-	for (unsigned i = 0; i < VM_MAX_VIRTIO; i++)
-		ASSERT_EQ(virtio_blk_add(vm, path, true), 0);
-	ASSERT_EQ(vm->nr_virtio, VM_MAX_VIRTIO);
-	ASSERT_EQ(virtio_blk_add(vm, path, true), -ENOSPC);
+	for (unsigned i = 0; i < VIRTIO_MAX_DEVICES; i++)
+		ASSERT_EQ(virtio_blk_add(&vm->devices, path, true), 0);
+	ASSERT_EQ(vdrv_nr_virtio(vm), VIRTIO_MAX_DEVICES);
+	ASSERT_EQ(virtio_blk_add(&vm->devices, path, true), -ENOSPC);
 	log = log_capture_end(&c);
 	ASSERT_STR_CONTAINS(log, "too many");
 	free(log);
-	ASSERT_EQ(vm->nr_virtio, VM_MAX_VIRTIO);
-	ASSERT_EQ(vm->nr_devices, 2 * VM_MAX_VIRTIO);
+	ASSERT_EQ(vdrv_nr_virtio(vm), VIRTIO_MAX_DEVICES);
+	ASSERT_EQ(devmgr_count(&vm->devices), VIRTIO_MAX_DEVICES);
 	vdrv_vm_free(vm);
 	close(fd);
 	unlink(path);

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
-/* test_virtio_net.c: virtio-net on a real tap interface in a private network namespace,
- * driven by a guest driver played by the test. The host side of the link is an AF_PACKET
- * socket on the tap: what it sends arrives in the guest's receive buffers, what the guest
- * transmits arrives on it. Needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN for the namespace);
- * skipped otherwise. Frames use the local experimental ethertype 0x88b5; anything else the
- * host stack sends is skipped. */
+/* test_virtio_net.c: virtio-net driven by a guest driver played by the test, on two
+ * backends. Always on a socketpair (net_dgram.c): the test's end of it is the network.
+ * With root (CAP_NET_ADMIN and CAP_SYS_ADMIN for the namespace), also on a real tap
+ * interface in a private network namespace, whose host side is an AF_PACKET socket on the
+ * tap. Either way, what the host sends arrives in the guest's receive buffers and what the
+ * guest transmits arrives at the host. Frames use the local experimental ethertype 0x88b5;
+ * anything else the host stack sends is skipped. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_packet.h>
@@ -18,6 +19,7 @@
 
 #include "log_capture.h"
 #include "test.h"
+#include "virtio/net_backend.h"
 #include "virtio_driver.h"
 
 #define MiB	     (1024ull * 1024)
@@ -44,7 +46,9 @@
 struct net_fx {
 	struct vm *vm;
 	struct vdrv rx, tx;
-	int sock; /* AF_PACKET on the tap: the host's end of the wire */
+	bool tap; /* else a socketpair */
+	int sock; /* AF_PACKET on the tap, or the socketpair's far end: the host's end of the wire
+		   */
 	int ifindex;
 	uint16_t rx_done, tx_done;
 	struct log_capture log;
@@ -106,11 +110,17 @@ static void fill_frame(uint8_t *f, uint32_t len, uint8_t seed)
 
 static bool host_send(struct net_fx *fx, uint32_t len, uint8_t seed)
 {
-	uint8_t f[2048];
+	uint8_t f[2048], hdr[12] = {0};
 	struct sockaddr_ll a = {
 		.sll_family = AF_PACKET, .sll_ifindex = fx->ifindex, .sll_halen = 6};
 
 	fill_frame(f, len, seed);
+	if (!fx->tap) {
+		struct iovec iov[2] = {{hdr, sizeof(hdr)}, {f, len}};
+		struct msghdr m = {.msg_iov = iov, .msg_iovlen = 2};
+
+		return sendmsg(fx->sock, &m, 0) == (ssize_t)(sizeof(hdr) + len);
+	}
 	memcpy(a.sll_addr, f, 6);
 	return sendto(fx->sock, f, len, 0, (struct sockaddr *)&a, sizeof(a)) == (ssize_t)len;
 }
@@ -125,20 +135,43 @@ static ssize_t host_recv(struct net_fx *fx, uint8_t *buf, size_t size)
 		if (poll(&p, 1, WAIT_MS) <= 0)
 			return -1;
 		n = recv(fx->sock, buf, size, 0);
+		if (!fx->tap && n >= 12) { /* the socketpair carries the guest's header */
+			n -= 12;
+			memmove(buf, buf + 12, (size_t)n);
+		}
 		if (n >= 14 && buf[12] == ETHERTYPE_T >> 8 && buf[13] == (ETHERTYPE_T & 0xff))
 			return n;
 	}
 }
 
-static bool fx_init(struct net_fx *fx, const uint8_t *mac)
+/* The device on a socketpair: the test keeps the far end in fx->sock. */
+static int add_on_socketpair(struct net_fx *fx, const uint8_t *mac)
+{
+	struct net_backend *nb;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	nb = net_dgram_open(sv[0], TAP);
+	if (!nb) {
+		close(sv[0]);
+		close(sv[1]);
+		return -ENOMEM;
+	}
+	fx->sock = sv[1];
+	return virtio_net_add_backend(&fx->vm->devices, nb, mac);
+}
+
+static bool fx_init(struct net_fx *fx, bool tap, const uint8_t *mac)
 {
 	int err;
 
 	memset(fx, 0, sizeof(*fx));
 	fx->sock = -1;
+	fx->tap = tap;
 	fx->vm = vdrv_vm_new(RAM_SIZE);
 	log_capture_begin(&fx->log);
-	err = virtio_net_add(fx->vm, TAP, mac);
+	err = tap ? virtio_net_add(&fx->vm->devices, TAP, mac) : add_on_socketpair(fx, mac);
 	if (err) {
 		char *log = log_capture_end(&fx->log);
 
@@ -150,6 +183,8 @@ static bool fx_init(struct net_fx *fx, const uint8_t *mac)
 	}
 	vdrv_attach(&fx->rx, fx->vm, 0);
 	vdrv_attach(&fx->tx, fx->vm, 0);
+	if (!tap)
+		return true;
 	fx->ifindex = (int)if_nametoindex(TAP);
 	if (!fx->ifindex || !link_up(TAP))
 		return false;
@@ -241,16 +276,22 @@ static void check_rx_merged(struct net_fx *fx, uint16_t pos, unsigned first, uin
 		test_fail(__FILE__, __LINE__, "used entry %u: frame data differs", pos);
 }
 
+/* Runs @test on the socketpair, and on a tap where the test may make one. */
+static void on_each_backend(void (*test)(bool tap))
+{
+	test(false);
+	if (enter_netns())
+		test(true);
+}
+
 /* Mergeable receive buffers: a frame spans as many buffers as it needs; one larger than
  * the buffers posted waits for more, and is forgotten by a reset. */
-TEST(virtio_net_mergeable_rx)
+static void mergeable_rx(bool tap)
 {
 	struct net_fx fx;
 	uint8_t *old;
 
-	if (!enter_netns())
-		return;
-	if (!fx_init(&fx, NULL) || !fx_start(&fx, F_VERSION_1 | F_MRG_RXBUF)) {
+	if (!fx_init(&fx, tap, NULL) || !fx_start(&fx, F_VERSION_1 | F_MRG_RXBUF)) {
 		test_fail(__FILE__, __LINE__, "fixture");
 		free(fx_fini(&fx));
 		return;
@@ -290,15 +331,18 @@ TEST(virtio_net_mergeable_rx)
 	free(fx_fini(&fx));
 }
 
-TEST(virtio_net_features_and_config)
+TEST(virtio_net_mergeable_rx)
+{
+	on_each_backend(mergeable_rx);
+}
+
+static void features_and_config(bool tap)
 {
 	static const uint8_t mac[6] = {0x02, 0x11, 0x22, 0x33, 0x44, 0x55};
 	struct net_fx fx;
 	uint64_t f;
 
-	if (!enter_netns())
-		return; /* not root: nothing to test */
-	if (fx_init(&fx, mac)) {
+	if (fx_init(&fx, tap, mac)) {
 		ASSERT_EQ(vdrv_read32(&fx.rx, VREG_DEVICE_ID), 1);
 		f = vdrv_device_features(&fx.rx);
 		ASSERT_TRUE(f & F_MAC);
@@ -313,15 +357,18 @@ TEST(virtio_net_features_and_config)
 	free(fx_fini(&fx));
 }
 
-TEST(virtio_net_rx_tx)
+TEST(virtio_net_features_and_config)
+{
+	on_each_backend(features_and_config);
+}
+
+static void rx_tx(bool tap)
 {
 	struct net_fx fx;
 	uint8_t got[2048], want[2048];
 	char *log;
 
-	if (!enter_netns())
-		return;
-	if (!fx_init(&fx, NULL) || !fx_start(&fx, F_VERSION_1 | F_MAC | F_STATUS)) {
+	if (!fx_init(&fx, tap, NULL) || !fx_start(&fx, F_VERSION_1 | F_MAC | F_STATUS)) {
 		test_fail(__FILE__, __LINE__, "fixture");
 		free(fx_fini(&fx));
 		return;
@@ -383,14 +430,17 @@ TEST(virtio_net_rx_tx)
 	free(log);
 }
 
-TEST(virtio_net_reset_forgets_buffers)
+TEST(virtio_net_rx_tx)
+{
+	on_each_backend(rx_tx);
+}
+
+static void reset_forgets_buffers(bool tap)
 {
 	struct net_fx fx;
 	uint8_t *old;
 
-	if (!enter_netns())
-		return;
-	if (!fx_init(&fx, NULL) || !fx_start(&fx, F_VERSION_1)) {
+	if (!fx_init(&fx, tap, NULL) || !fx_start(&fx, F_VERSION_1)) {
 		test_fail(__FILE__, __LINE__, "fixture");
 		free(fx_fini(&fx));
 		return;
@@ -412,16 +462,19 @@ TEST(virtio_net_reset_forgets_buffers)
 	free(fx_fini(&fx));
 }
 
-TEST(virtio_net_offloads_and_bad_queue)
+TEST(virtio_net_reset_forgets_buffers)
+{
+	on_each_backend(reset_forgets_buffers);
+}
+
+static void offloads_and_bad_queue(bool tap)
 {
 	struct net_fx fx;
 	uint32_t st;
 	char *log;
 
-	if (!enter_netns())
-		return;
-	if (!fx_init(&fx, NULL) || !fx_start(&fx, F_VERSION_1 | F_GUEST_CSUM | F_GUEST_TSO4 |
-							  (1ull << 0) | (1ull << 11))) {
+	if (!fx_init(&fx, tap, NULL) || !fx_start(&fx, F_VERSION_1 | F_GUEST_CSUM | F_GUEST_TSO4 |
+							       (1ull << 0) | (1ull << 11))) {
 		test_fail(__FILE__, __LINE__, "fixture");
 		free(fx_fini(&fx));
 		return;
@@ -442,6 +495,11 @@ TEST(virtio_net_offloads_and_bad_queue)
 	free(log);
 }
 
+TEST(virtio_net_offloads_and_bad_queue)
+{
+	on_each_backend(offloads_and_bad_queue);
+}
+
 TEST(virtio_net_bad_tap_names)
 {
 	struct vm *vm = vdrv_vm_new(RAM_SIZE);
@@ -449,15 +507,15 @@ TEST(virtio_net_bad_tap_names)
 	char *log;
 
 	log_capture_begin(&c);
-	ASSERT_EQ(virtio_net_add(vm, "a/b", NULL), -EINVAL);
-	ASSERT_TRUE(vm->input_error);
-	vm->input_error = false;
-	ASSERT_EQ(virtio_net_add(vm, "..", NULL), -EINVAL);
-	ASSERT_TRUE(vm->input_error);
+	ASSERT_EQ(virtio_net_add(&vm->devices, "a/b", NULL), -EINVAL);
+	ASSERT_TRUE(vm->devices.input_error);
+	vm->devices.input_error = false;
+	ASSERT_EQ(virtio_net_add(&vm->devices, "..", NULL), -EINVAL);
+	ASSERT_TRUE(vm->devices.input_error);
 	if (enter_netns()) {
-		vm->input_error = false;
-		ASSERT_EQ(virtio_net_add(vm, "lo", NULL), -EINVAL);
-		ASSERT_TRUE(vm->input_error);
+		vm->devices.input_error = false;
+		ASSERT_EQ(virtio_net_add(&vm->devices, "lo", NULL), -EINVAL);
+		ASSERT_TRUE(vm->devices.input_error);
 	}
 	log = log_capture_end(&c);
 	ASSERT_STR_CONTAINS(log, "invalid tap interface name 'a/b'");

@@ -32,7 +32,7 @@ static bool fx_init(struct rng_fx *fx)
 	memset(fx, 0, sizeof(*fx));
 	fx->vm = vdrv_vm_new(RAM_SIZE);
 	log_capture_begin(&fx->log);
-	err = virtio_rng_add(fx->vm);
+	err = virtio_rng_add(&fx->vm->devices);
 	if (err) {
 		test_fail(__FILE__, __LINE__, "virtio_rng_add: %d", err);
 		return false;
@@ -93,10 +93,10 @@ TEST(virtio_rng_device)
 	unsigned irq;
 
 	ASSERT_TRUE(fx_init(&fx));
-	ASSERT_EQ(arch_virtio_slot(0, &base, &irq), 0);
-	ASSERT_EQ(fx.vm->nr_virtio, 1);
-	ASSERT_EQ(fx.vm->virtio[0].base, base);
-	ASSERT_EQ(fx.vm->virtio[0].irq, irq);
+	ASSERT_EQ(vdrv_arch_slot(0, &base, &irq), 0);
+	ASSERT_EQ(vdrv_nr_virtio(fx.vm), 1);
+	ASSERT_EQ(vdrv_virtio(fx.vm, 0)->base, base);
+	ASSERT_EQ(vdrv_virtio(fx.vm, 0)->irq.num, irq);
 	ASSERT_EQ(vdrv_read32(&fx.d, VREG_MAGIC), VIRTIO_MMIO_MAGIC_VALUE);
 	ASSERT_EQ(vdrv_read32(&fx.d, VREG_DEVICE_ID), VIRTIO_ID_RNG);
 	/* Only the transport's features. */
@@ -309,11 +309,11 @@ TEST(virtio_rng_second_slot)
 	unsigned irq;
 
 	ASSERT_TRUE(fx_init(&fx));
-	ASSERT_EQ(virtio_rng_add(fx.vm), 0);
-	ASSERT_EQ(fx.vm->nr_virtio, 2);
-	ASSERT_EQ(arch_virtio_slot(1, &base, &irq), 0);
-	ASSERT_EQ(fx.vm->virtio[1].base, base);
-	ASSERT_EQ(fx.vm->nr_devices, 4);
+	ASSERT_EQ(virtio_rng_add(&fx.vm->devices), 0);
+	ASSERT_EQ(vdrv_nr_virtio(fx.vm), 2);
+	ASSERT_EQ(vdrv_arch_slot(1, &base, &irq), 0);
+	ASSERT_EQ(vdrv_virtio(fx.vm, 1)->base, base);
+	ASSERT_EQ(devmgr_count(&fx.vm->devices), 2); /* two slots, each owning its model */
 	/* The two are independent: the second works while the first is not even set up. */
 	vdrv_attach(&fx.d, fx.vm, 1);
 	ASSERT_TRUE(fx_start(&fx, 8));

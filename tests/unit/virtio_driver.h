@@ -7,6 +7,7 @@
 #pragma once
 
 #include <endian.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "bus.h"
+#include "devmgr.h"
 #include "guest_mem.h"
 #include "test.h"
 #include "virtio/virtio_dev.h"
@@ -305,11 +307,12 @@ static inline uint32_t vdrv_wait_status(struct vdrv *d, uint32_t bits, unsigned 
 }
 
 /* A VM that is only what virtio_*_add() touch: an MMIO bus, @ram bytes of RAM at 0, the
- * device and virtio lists; no backend (be_ops NULL, irqchip false: interrupts are only seen
- * in InterruptStatus). vm_destroy() copes with it. */
+ * device manager with the arch's layout; no backend (be_ops NULL, no irqchip: interrupts
+ * are only seen in InterruptStatus). vm_destroy() copes with it. */
 static inline struct vm *vdrv_vm_new(uint64_t ram)
 {
 	struct vm *vm = calloc(1, sizeof(*vm));
+	struct devmgr_env env;
 
 	if (!vm)
 		abort();
@@ -317,7 +320,44 @@ static inline struct vm *vdrv_vm_new(uint64_t ram)
 	bus_init(&vm->mmio, "mmio");
 	if (guest_mem_add(&vm->mem, 0, ram))
 		abort();
+	env = (struct devmgr_env){
+		.pio = &vm->pio, .mmio = &vm->mmio, .mem = &vm->mem, .stop = vm_stopper(vm)};
+	devmgr_init(&vm->devices, &env, &arch_device_layout);
 	return vm;
+}
+
+/* The virtio devices of @vm, in creation order. */
+static inline unsigned vdrv_nr_virtio(const struct vm *vm)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < devmgr_count(&vm->devices); i++)
+		n += !strcmp(devmgr_device(&vm->devices, i)->ops->name, "virtio-mmio");
+	return n;
+}
+
+static inline const struct device *vdrv_virtio(const struct vm *vm, unsigned index)
+{
+	for (unsigned i = 0; i < devmgr_count(&vm->devices); i++) {
+		const struct device *dev = devmgr_device(&vm->devices, i);
+
+		if (!strcmp(dev->ops->name, "virtio-mmio") && index-- == 0)
+			return dev;
+	}
+	test_fail(__FILE__, __LINE__, "no virtio device %u", index);
+	abort();
+}
+
+/* Where the arch's layout puts virtio device @index: MMIO slot @index and line @index. */
+static inline int vdrv_arch_slot(unsigned index, uint64_t *base, unsigned *irq)
+{
+	*base = 0;
+	*irq = 0;
+	if (index >= arch_device_layout.mmio_slots || index >= arch_device_layout.nr_irqs)
+		return -ENOSPC;
+	*base = arch_device_layout.mmio_base + index * arch_device_layout.mmio_stride;
+	*irq = arch_device_layout.irqs[index];
+	return 0;
 }
 
 static inline void vdrv_vm_free(struct vm *vm)
@@ -334,13 +374,13 @@ static inline void vdrv_attach(struct vdrv *d, struct vm *vm, unsigned index)
 	memset(d, 0, sizeof(*d));
 	d->mem = &vm->mem;
 	d->bus = &vm->mmio;
-	d->base = vm->virtio[index].base;
+	d->base = vdrv_virtio(vm, index)->base;
 }
 
 /* The transport behind virtio device @index of @vm (for virtio_mmio_lock() and such). */
 static inline struct virtio_mmio *vdrv_transport(struct vm *vm, unsigned index)
 {
-	struct io_region *r = bus_find(&vm->mmio, vm->virtio[index].base);
+	struct io_region *r = bus_find(&vm->mmio, vdrv_virtio(vm, index)->base);
 
 	return r ? r->opaque : NULL;
 }

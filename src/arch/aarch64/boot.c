@@ -23,7 +23,7 @@
 #include "loader/file.h"
 #include "log.h"
 #include "vcpu.h"
-#include "vm.h"
+#include "vm_state.h"
 
 #define LINUX_DEFAULT_CMDLINE "console=ttyAMA0"
 #define LINUX_PANIC_OPTION    "panic=-1"
@@ -260,10 +260,7 @@ static int make_fdt(struct vm *vm, const struct arch_boot *boot, void *buf, size
 		.gic_cpu_base = ARM64_GIC_CPU_BASE,
 		.gic_cpu_size = ARM64_GIC_CPU_SIZE,
 		.uart_base = ARM64_UART_BASE,
-		.uart_size = ARM64_UART_SIZE,
-		.uart_spi = ARM64_UART_SPI,
-		.virtio = vm->virtio,
-		.nr_virtio = vm->nr_virtio,
+		.devices = &vm->devices,
 		.bootargs = boot->cmdline,
 		.initrd_start = boot->initrd_start,
 		.initrd_end = boot->initrd_end,

@@ -10,8 +10,9 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "devmgr.h"
+#include "fdt_writer.h"
 #include "log.h"
-#include "vm.h"
 
 #define PHANDLE_GIC 1
 #define PHANDLE_CLK 2
@@ -187,29 +188,46 @@ static int prop_spi(void *fdt, unsigned spi)
 	return prop_cells(fdt, "interrupts", cells, 3);
 }
 
-static int add_uart(void *fdt, const struct aarch64_fdt_params *p)
+/* What devices write their nodes through (fdt_writer.h). */
+static int writer_begin_node(struct fdt_writer *w, const char *name, uint64_t unit_addr)
 {
-	uint32_t clocks[2] = {PHANDLE_CLK, PHANDLE_CLK};
-
-	TRY(begin_node_at(fdt, "pl011", p->uart_base));
-	TRY(PROP_STRINGS(fdt, "compatible", "arm,pl011\0arm,primecell"));
-	TRY(prop_reg(fdt, p->uart_base, p->uart_size));
-	TRY(prop_spi(fdt, p->uart_spi));
-	TRY(prop_cells(fdt, "clocks", clocks, 2));
-	TRY(PROP_STRINGS(fdt, "clock-names", "uartclk\0apb_pclk"));
-	return fdt_end_node(fdt);
+	return begin_node_at(w->fdt, name, unit_addr);
 }
 
-/* Level-triggered, unlike QEMU's edge: smolvm's virtio-mmio interrupt is a level line
- * that stays up until the driver acknowledges it. */
-static int add_virtio(void *fdt, const struct vm_mmio_desc *d)
+static int writer_end_node(struct fdt_writer *w)
 {
-	TRY(begin_node_at(fdt, "virtio_mmio", d->base));
-	TRY(fdt_property_string(fdt, "compatible", "virtio,mmio"));
-	TRY(prop_reg(fdt, d->base, d->size));
-	TRY(prop_spi(fdt, d->irq));
-	TRY(fdt_property(fdt, "dma-coherent", NULL, 0));
-	return fdt_end_node(fdt);
+	return fdt_end_node(w->fdt);
+}
+
+static int writer_property(struct fdt_writer *w, const char *name, const void *val, size_t len)
+{
+	return fdt_property(w->fdt, name, val, (int)len);
+}
+
+static int writer_irq(struct fdt_writer *w, unsigned irq)
+{
+	return prop_spi(w->fdt, irq);
+}
+
+static const struct fdt_writer_ops writer_ops = {
+	.begin_node = writer_begin_node,
+	.end_node = writer_end_node,
+	.property = writer_property,
+	.irq = writer_irq,
+};
+
+/* Every device that describes itself, in the manager's order. */
+static int add_devices(void *fdt, const struct devmgr *dm)
+{
+	struct fdt_writer w = {.ops = &writer_ops, .fdt = fdt, .clock_phandle = PHANDLE_CLK};
+
+	for (unsigned i = 0; dm && i < devmgr_count(dm); i++) {
+		const struct device *dev = devmgr_device(dm, i);
+
+		if (dev->ops->fdt_describe)
+			TRY(dev->ops->fdt_describe(dev, &w));
+	}
+	return 0;
 }
 
 /* Entropy for the guest's RNG and KASLR before it has drivers; skipped if the host has
@@ -270,9 +288,7 @@ static int write_tree(void *fdt, const struct aarch64_fdt_params *p)
 	if (p->pmu)
 		TRY(add_pmu(fdt, p));
 	TRY(add_clock(fdt));
-	TRY(add_uart(fdt, p));
-	for (unsigned i = 0; i < p->nr_virtio; i++)
-		TRY(add_virtio(fdt, &p->virtio[i]));
+	TRY(add_devices(fdt, p->devices));
 	TRY(fdt_end_node(fdt));
 	return fdt_finish(fdt);
 }
@@ -300,10 +316,6 @@ int aarch64_fdt_build(const struct aarch64_fdt_params *p, void *buf, size_t bufs
 
 	if (!p->nr_cpus || !p->ram_size) {
 		pr_err("device tree: no %s", p->nr_cpus ? "RAM" : "CPUs");
-		return -EINVAL;
-	}
-	if (p->nr_virtio && !p->virtio) {
-		pr_err("device tree: %u virtio devices but no descriptions", p->nr_virtio);
 		return -EINVAL;
 	}
 	if (p->initrd_end < p->initrd_start) {

@@ -9,7 +9,7 @@
 
 #include "util/compiler.h"
 
-struct vm_mmio_desc;
+struct devmgr;
 
 /* The arm64 boot protocol (booting.rst) allows a blob of at most 2 MiB. */
 #define AARCH64_FDT_MAX_SIZE (2u << 20)
@@ -21,14 +21,12 @@ struct aarch64_fdt_params {
 	uint64_t gic_dist_base, gic_dist_size;
 	uint64_t gic_redist_base, gic_redist_size; /* v3 */
 	uint64_t gic_cpu_base, gic_cpu_size;	   /* v2 */
-	uint64_t uart_base, uart_size;
-	unsigned uart_spi;		   /* SPI number (INTID - 32) */
-	const struct vm_mmio_desc *virtio; /* base, size, irq = SPI number */
-	unsigned nr_virtio;
-	const char *bootargs;		   /* may be NULL or "" */
-	uint64_t initrd_start, initrd_end; /* both 0: no initrd */
-	bool pmu;			   /* the vCPUs have a PMUv3 ... */
-	unsigned pmu_ppi;		   /* ... whose overflow interrupt is this PPI */
+	uint64_t uart_base;			   /* the console UART: stdout-path and serial0 */
+	const struct devmgr *devices;		   /* each writes its own node; may be NULL */
+	const char *bootargs;			   /* may be NULL or "" */
+	uint64_t initrd_start, initrd_end;	   /* both 0: no initrd */
+	bool pmu;				   /* the vCPUs have a PMUv3 ... */
+	unsigned pmu_ppi;			   /* ... whose overflow interrupt is this PPI */
 };
 
 /* The MPIDR affinity (Aff1.Aff0) KVM gives vCPU @id: 16 CPUs per cluster. */

@@ -7,75 +7,30 @@
 
 #include "arch/aarch64/layout.h"
 #include "arch/arch.h"
-#include "backend/backend.h"
-#include "console.h"
 #include "devices/pl011.h"
+#include "devmgr.h"
 #include "log.h"
-#include "vm.h"
 
-struct arm64_uart {
-	struct io_region region;
-	struct pl011 *uart;
-	struct vm *vm;
+_Static_assert(ARM64_UART_SIZE == PL011_REGION_SIZE, "the PL011 region is 4 KiB");
+
+/* Virtio-mmio slot n at ARM64_VIRTIO_MMIO_BASE + n * stride, with SPI 16 + n. */
+static const unsigned virtio_spis[] = {16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26,
+				       27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37,
+				       38, 39, 40, 41, 42, 43, 44, 45, 46, 47};
+_Static_assert(ARRAY_SIZE(virtio_spis) == ARM64_VIRTIO_SLOTS, "one SPI per virtio slot");
+_Static_assert(ARM64_VIRTIO_SPI_BASE == 16, "virtio_spis starts at ARM64_VIRTIO_SPI_BASE");
+
+const struct devmgr_layout arch_device_layout = {
+	.mmio_base = ARM64_VIRTIO_MMIO_BASE,
+	.mmio_stride = ARM64_VIRTIO_MMIO_STRIDE,
+	.mmio_slots = ARM64_VIRTIO_SLOTS,
+	.irqs = virtio_spis,
+	.nr_irqs = ARRAY_SIZE(virtio_spis),
 };
 
-static void uart_destroy(void *priv)
+int arch_add_devices(struct devmgr *dm)
 {
-	struct arm64_uart *u = priv;
-
-	pl011_destroy(u->uart);
-	free(u);
-}
-
-static void uart_set_irq(void *ctx, bool level)
-{
-	struct arm64_uart *u = ctx;
-
-	if (u->vm->irqchip)
-		u->vm->be_ops->irq_set(u->vm, ARM64_UART_SPI, level);
-}
-
-static int add_uart(struct vm *vm)
-{
-	struct arm64_uart *u = calloc(1, sizeof(*u));
-	int err;
-
-	if (!u)
-		return -ENOMEM;
-	u->vm = vm;
-	u->uart = pl011_create(vm->console, uart_set_irq, u);
-	err = vm_add_device(vm, "pl011", u, uart_destroy);
-	if (err) {
-		uart_destroy(u);
-		return err;
-	}
-	if (!u->uart)
-		return -ENOMEM;
-	u->region = (struct io_region){
-		.name = "pl011",
-		.base = ARM64_UART_BASE,
-		.len = ARM64_UART_SIZE,
-		.ops = &pl011_io_ops,
-		.opaque = u->uart,
-	};
-	err = bus_register(&vm->mmio, &u->region);
-	if (err)
-		return err;
-	return console_add_input_listener(vm->console, pl011_input_ready, u->uart);
-}
-
-int arch_virtio_slot(unsigned index, uint64_t *base, unsigned *irq)
-{
-	if (index >= ARM64_VIRTIO_SLOTS)
-		return -ENOSPC;
-	*base = ARM64_VIRTIO_MMIO_BASE + index * ARM64_VIRTIO_MMIO_STRIDE;
-	*irq = ARM64_VIRTIO_SPI_BASE + index;
-	return 0;
-}
-
-int arch_vm_init(struct vm *vm)
-{
-	int err = add_uart(vm);
+	int err = pl011_amba_add(dm, ARM64_UART_BASE, ARM64_UART_SPI);
 
 	if (err)
 		pr_err("cannot create the platform devices: %s",

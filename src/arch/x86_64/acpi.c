@@ -8,8 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aml.h"
 #include "arch/x86_64/layout.h"
-#include "vm.h"
+#include "devmgr.h"
 
 struct __attribute__((packed)) acpi_header {
 	char signature[4];
@@ -79,131 +80,34 @@ struct __attribute__((packed)) madt_ioapic {
 #define FADT_BOOT_NO_CMOS_RTC	  (1u << 5)
 #define MADT_LAPIC_ENABLED	  1u
 
-/* The DSDT is built as iasl would compile this ASL (one VIOn device per virtio-mmio slot):
+/* The DSDT: every device that describes itself (devmgr.h), in the manager's order, e.g.
  *	Scope (\_SB) {
- *		Device (COM1) {
- *			Name (_HID, EisaId ("PNP0501"))
- *			Name (_UID, One)
- *			Name (_CRS, ResourceTemplate () {
- *				IO (Decode16, 0x03F8, 0x03F8, 0x00, 0x08)
- *				IRQNoFlags () {4}
- *			})
- *		}
- *		Device (VIO0) {
- *			Name (_HID, "LNRO0005")
- *			Name (_UID, Zero)
- *			Name (_CRS, ResourceTemplate () {
- *				Memory32Fixed (ReadWrite, BASE, 0x00000200)
- *				Interrupt (ResourceConsumer, Level, ActiveHigh, Exclusive) { IRQ }
- *			})
- *		}
+ *		Device (COM1) { ... }	(arch/x86_64/platform.c)
+ *		Device (VIO0) { ... }	(virtio/virtio_dev.c)
  *	}
  *	Name (_S5, Package () { 0x05, 0x05 })
  * Devices must be described: with hardware-reduced ACPI Linux has no legacy PIC and maps an
  * IRQ only for devices ACPI lists (so virtio_mmio.device= on the command line would find no
  * IRQ). _S5 gives the sleep type Linux writes to power off. */
-static const uint8_t aml_com1[] = {
-	0x5b, 0x82, 0x2b, 'C',	'O',  'M',  '1',		    /* Device (COM1) */
-	0x08, '_',  'H',  'I',	'D',  0x0c, 0x41, 0xd0, 0x05, 0x01, /* _HID PNP0501 */
-	0x08, '_',  'U',  'I',	'D',  0x01,			    /* _UID One */
-	0x08, '_',  'C',  'R',	'S',  0x11, 0x10, 0x0a, 0x0d,	    /* _CRS Buffer (13) */
-	0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x00, 0x08,		    /* IO 0x3f8, 8 ports */
-	0x22, 0x10, 0x00,					    /* IRQ 4 */
-	0x79, 0x00,						    /* end tag */
-};
-
 static const uint8_t aml_s5[] = {
 	0x08, '_',  'S',  '5',	'_', 0x12, 0x06, 0x02, /* _S5 Package (2) */
 	0x0a, 0x05, 0x0a, 0x05,
 };
 
-#define DSDT_MAX 4096
-
-struct aml {
-	uint8_t buf[DSDT_MAX];
-	size_t len;
-};
-
-static void aml_bytes(struct aml *a, const void *p, size_t n)
-{
-	if (a->len + n <= sizeof(a->buf))
-		memcpy(a->buf + a->len, p, n);
-	a->len += n;
-}
-
-static void aml_byte(struct aml *a, uint8_t b)
-{
-	aml_bytes(a, &b, 1);
-}
-
-static void aml_u32(struct aml *a, uint32_t v)
-{
-	aml_bytes(a, &v, 4);
-}
-
-/* Inserts at @at the PkgLength for the @len bytes that follow it (ACPI 6, 20.2.4). */
-static void aml_pkglen_at(struct aml *a, size_t at, size_t len)
-{
-	uint8_t enc[4];
-	size_t n = len + 1 <= 0x3f ? 1 : len + 2 <= 0xfff ? 2 : 3;
-	size_t total = len + n;
-
-	if (n == 1) {
-		enc[0] = (uint8_t)total;
-	} else {
-		enc[0] = (uint8_t)(((n - 1) << 6) | (total & 0xf));
-		for (size_t i = 1; i < n; i++)
-			enc[i] = (uint8_t)(total >> (4 + 8 * (i - 1)));
-	}
-	if (a->len + n > sizeof(a->buf)) {
-		a->len += n;
-		return;
-	}
-	memmove(a->buf + at + n, a->buf + at, a->len - at);
-	memcpy(a->buf + at, enc, n);
-	a->len += n;
-}
-
-static void aml_virtio_device(struct aml *a, unsigned index, const struct vm_mmio_desc *d)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t body;
-
-	aml_bytes(a, "\x5b\x82", 2); /* DeviceOp */
-	body = a->len;
-	aml_bytes(a, "VIO", 3);
-	aml_byte(a, (uint8_t)hex[index & 0xf]);
-	aml_bytes(a, "\x08_HID\x0dLNRO0005", 15); /* with the string's NUL */
-	aml_bytes(a, "\x08_UID", 5);
-	if (index <= 1) {
-		aml_byte(a, (uint8_t)index); /* ZeroOp / OneOp */
-	} else {
-		aml_byte(a, 0x0a);
-		aml_byte(a, (uint8_t)index);
-	}
-	aml_bytes(a, "\x08_CRS\x11\x1a\x0a\x17", 9); /* Buffer (23) */
-	aml_bytes(a, "\x86\x09\x00\x01", 4);	     /* Memory32Fixed, read-write */
-	aml_u32(a, (uint32_t)d->base);
-	aml_u32(a, (uint32_t)d->size);
-	aml_bytes(a, "\x89\x06\x00\x01\x01", 5); /* Interrupt: consumer, level, high, 1 */
-	aml_u32(a, d->irq);
-	aml_bytes(a, "\x79\x00", 2); /* end tag */
-	aml_pkglen_at(a, body, a->len - body);
-}
-
 /* The DSDT's AML body (after the table header). */
-static void build_dsdt(struct aml *a, const struct vm_mmio_desc *virtio, unsigned nr_virtio)
+static void build_dsdt(struct aml *a, const struct devmgr *dm)
 {
 	size_t scope;
 
 	a->len = 0;
-	aml_byte(a, 0x10); /* ScopeOp */
-	scope = a->len;
-	aml_bytes(a, "_SB_", 4);
-	aml_bytes(a, aml_com1, sizeof(aml_com1));
-	for (unsigned i = 0; i < nr_virtio; i++)
-		aml_virtio_device(a, i, &virtio[i]);
-	aml_pkglen_at(a, scope, a->len - scope);
+	scope = aml_scope_begin(a, "_SB_");
+	for (unsigned i = 0; dm && i < devmgr_count(dm); i++) {
+		const struct device *dev = devmgr_device(dm, i);
+
+		if (dev->ops->acpi_describe)
+			dev->ops->acpi_describe(dev, a);
+	}
+	aml_package_end(a, scope);
 	aml_bytes(a, aml_s5, sizeof(aml_s5));
 }
 
@@ -297,8 +201,8 @@ static int write_madt(struct guest_mem *mem, uint64_t *next, unsigned nr_cpus, u
 	return 0;
 }
 
-int x86_acpi_write_tables(struct guest_mem *mem, unsigned nr_cpus,
-			  const struct vm_mmio_desc *virtio, unsigned nr_virtio, uint64_t *rsdp_gpa)
+int x86_acpi_write_tables(struct guest_mem *mem, unsigned nr_cpus, const struct devmgr *dm,
+			  uint64_t *rsdp_gpa)
 {
 	struct aml *dsdt_body;
 	uint64_t next = X86_ACPI_BASE, dsdt, fadt, madt, xsdt_gpa, rsdt_gpa;
@@ -307,15 +211,15 @@ int x86_acpi_write_tables(struct guest_mem *mem, unsigned nr_cpus,
 	uint8_t *x;
 	int err;
 
-	if (nr_cpus == 0 || nr_cpus > 255 || nr_virtio > 16)
+	if (nr_cpus == 0 || nr_cpus > 255)
 		return -EINVAL;
 	dsdt_body = malloc(sizeof(*dsdt_body));
 	if (!dsdt_body)
 		return -ENOMEM;
-	build_dsdt(dsdt_body, virtio, nr_virtio);
+	build_dsdt(dsdt_body, dm);
 	rsdp = table_alloc(mem, &next, sizeof(*rsdp), rsdp_gpa);
 	h = table_alloc(mem, &next, sizeof(*h) + dsdt_body->len, &dsdt);
-	if (!rsdp || !h || dsdt_body->len > DSDT_MAX) {
+	if (!rsdp || !h || aml_overflowed(dsdt_body)) {
 		free(dsdt_body);
 		return -ENOSPC;
 	}

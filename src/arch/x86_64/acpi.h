@@ -7,10 +7,9 @@
 #include "guest_mem.h"
 #include "util/compiler.h"
 
-struct vm_mmio_desc;
+struct devmgr;
 
-/* Writes the tables for @nr_cpus CPUs and @nr_virtio virtio-mmio devices at X86_ACPI_BASE;
- * the RSDP address goes to @rsdp. */
+/* Writes the tables for @nr_cpus CPUs at X86_ACPI_BASE, the DSDT describing the devices of
+ * @dm (may be NULL: none); the RSDP address goes to @rsdp. */
 int __must_check x86_acpi_write_tables(struct guest_mem *mem, unsigned nr_cpus,
-				       const struct vm_mmio_desc *virtio, unsigned nr_virtio,
-				       uint64_t *rsdp);
+				       const struct devmgr *dm, uint64_t *rsdp);

@@ -21,7 +21,7 @@
 #include "loader/file.h"
 #include "log.h"
 #include "vcpu.h"
-#include "vm.h"
+#include "vm_state.h"
 
 /* Appended to a Linux command line unless the user set them: reboot on panic, so a
  * panicking guest ends smolvm instead of spinning. */
@@ -194,8 +194,7 @@ static int write_boot_data(struct vm *vm, struct arch_boot *boot, const struct k
 		initrd_limit = MIN(initrd_limit, (uint64_t)ki->bz->hdr.initrd_addr_max + 1);
 	err = load_initrd(vm, ki->kernel_end, initrd_limit, &d.initrd_gpa, &d.initrd_size);
 	if (!err)
-		err = x86_acpi_write_tables(&vm->mem, vm->cfg->nr_cpus, vm->virtio, vm->nr_virtio,
-					    &d.rsdp_gpa);
+		err = x86_acpi_write_tables(&vm->mem, vm->cfg->nr_cpus, &vm->devices, &d.rsdp_gpa);
 	if (!err)
 		err = write_reset_vector(vm);
 	if (err)

@@ -9,7 +9,7 @@
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/memmap.h"
 #include "log.h"
-#include "vm.h"
+#include "vm_state.h"
 
 #define LOADER_TYPE_UNDEFINED 0xff  /* boot.rst: "undefined" boot loader id */
 #define BZIMAGE_64BIT_ENTRY   0x200 /* startup_64 sits 0x200 past the load address */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* irqfd.c: irqfd lines with EOI resampling, and the thread that re-raises them. */
-#include "virtio/irqfd.h"
+#include "irqfd.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -13,7 +13,6 @@
 
 #include "backend/backend.h"
 #include "log.h"
-#include "vm.h"
 
 struct irqfd_line {
 	int fd, resample_fd;
@@ -22,8 +21,9 @@ struct irqfd_line {
 };
 
 struct irqfd_set {
+	const struct backend_ops *be;
 	struct vm *vm;
-	struct irqfd_line lines[VM_MAX_VIRTIO];
+	struct irqfd_line lines[IRQFD_MAX_LINES];
 	unsigned nr;
 	int stop_fd;
 	pthread_t thread;
@@ -49,7 +49,7 @@ static void drain(int fd)
 static void *resampler(void *arg)
 {
 	struct irqfd_set *set = arg;
-	struct pollfd pfd[VM_MAX_VIRTIO + 1];
+	struct pollfd pfd[IRQFD_MAX_LINES + 1];
 
 	for (unsigned i = 0; i < set->nr; i++)
 		pfd[i] = (struct pollfd){.fd = set->lines[i].resample_fd, .events = POLLIN};
@@ -75,10 +75,10 @@ static void *resampler(void *arg)
 	}
 }
 
-static void set_destroy(void *priv)
+void irqfd_set_destroy(struct irqfd_set *set)
 {
-	struct irqfd_set *set = priv;
-
+	if (!set)
+		return;
 	if (set->running) {
 		irqfd_raise(set->stop_fd);
 		pthread_join(set->thread, NULL);
@@ -92,16 +92,17 @@ static void set_destroy(void *priv)
 	free(set);
 }
 
-struct irqfd_set *irqfd_set_create(struct vm *vm)
+struct irqfd_set *irqfd_set_create(const struct backend_ops *be, struct vm *vm)
 {
 	struct irqfd_set *set = calloc(1, sizeof(*set));
 
 	if (!set)
 		return NULL;
+	set->be = be;
 	set->vm = vm;
 	set->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (set->stop_fd < 0 || vm_add_device(vm, "irqfd", set, set_destroy)) {
-		set_destroy(set);
+	if (set->stop_fd < 0) {
+		irqfd_set_destroy(set);
 		return NULL;
 	}
 	return set;
@@ -109,11 +110,11 @@ struct irqfd_set *irqfd_set_create(struct vm *vm)
 
 int irqfd_set_add(struct irqfd_set *set, unsigned irq, bool (*pending)(void *ctx), void *ctx)
 {
-	const struct backend_ops *be = set->vm->be_ops;
+	const struct backend_ops *be = set->be;
 	struct irqfd_line l = {.pending = pending, .ctx = ctx};
 	int err;
 
-	if (!be->irqfd || set->nr == VM_MAX_VIRTIO || set->running)
+	if (!be->irqfd || set->nr == IRQFD_MAX_LINES || set->running)
 		return -ENOTSUP;
 	l.fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	l.resample_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

@@ -7,11 +7,17 @@
 
 #include <stdbool.h>
 
+struct backend_ops;
 struct vm;
 struct irqfd_set;
 
-/* An empty set owned by the VM (destroyed with it, before devices added earlier). */
-struct irqfd_set *irqfd_set_create(struct vm *vm);
+/* At most this many lines per set. */
+#define IRQFD_MAX_LINES 32
+
+/* An empty set whose lines are made through @be (@vm is only passed back to it). */
+struct irqfd_set *irqfd_set_create(const struct backend_ops *be, struct vm *vm);
+/* Stops the resampler and closes every line; before the devices it asks are destroyed. */
+void irqfd_set_destroy(struct irqfd_set *set);
 /* Routes platform interrupt @irq through a new irqfd; @pending(@ctx) tells at EOI whether
  * the line must go up again. Returns the fd to signal with irqfd_raise(), -ENOTSUP if
  * the backend has no irqfds, or another -errno. */
