@@ -238,15 +238,18 @@ EOF
 # stopped through the `timeout` process run-l1.sh started it under.
 bench_run_l1() {
 	rc=0
+	# The work directory, writable in L1 at its host path (tests/harness/l1-hostroot.sh).
+	echo "$WORK" >"$WORK/shares"
 	# multidevs=remap: the host root spans several file systems (/, /proc, /sys, ...)
 	# whose inode numbers collide; without it L1's 9p client mixes up /proc and /sys
 	# and the proc mount in the chroot disappears.
 	tests/harness/x86_64/run-l1.sh --script "bench/$BENCH-l1.sh" \
 		--file "$WORK/bench.conf:/harness/bench.conf" --file bench/lib-l1.sh:/harness/lib-l1.sh \
+		--file tests/harness/l1-hostroot.sh:/harness/l1-hostroot.sh --file "$WORK/shares:/harness/shares" \
 		--kernel-dir "$L1KDIR" --module virtio_pci --module 9pnet_virtio --module 9p \
 		--mem "$L1_MEM" --smp "$L1_SMP" --timeout "$L1_TIMEOUT" --log "$WORK/l1-console.log" \
 		--qemu-arg -virtfs --qemu-arg "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
-		--qemu-arg -virtfs --qemu-arg "local,path=$WORK,mount_tag=out,security_model=none" \
+		--qemu-arg -virtfs --qemu-arg "local,path=$WORK,mount_tag=share0,security_model=none" \
 		"$@" >&2 &
 	b_pid=$!
 	while [ "$HEARTBEAT" -gt 0 ] && kill -0 "$b_pid" 2>/dev/null; do
@@ -289,39 +292,24 @@ bench_l1_sessions() {
 # ---- L1 side -----------------------------------------------------------------------------
 
 # l1_chroot STAGE2 (stage 1, busybox sh in L1's initramfs): reads /harness/bench.conf
-# (WORK = host path of the work directory), mounts the host root read-only over virtio-9p
-# at /host and the work directory writable over it, mounts proc/sys/debugfs/dev/tmpfs
-# into /host and runs `sh WORK/STAGE2 --in-chroot WORK` chrooted there; returns its status.
+# (WORK = host path of the work directory), mounts the host root read-only at /host and the
+# work directory writable over it (tests/harness/l1-hostroot.sh), plus debugfs, and runs
+# `sh WORK/STAGE2 --in-chroot WORK` chrooted there; returns its status.
 l1_chroot() {
 	. /harness/bench.conf || return 1
-	l_opts=trans=virtio,version=9p2000.L,msize=512000
-	mkdir -p /host
-	if ! mount -t 9p -o "$l_opts,ro,cache=loose" hostroot /host; then
-		echo "BENCH-ERROR: cannot mount the host root over 9p (virtio-pci/9p modules?)"
+	. /harness/l1-hostroot.sh
+	hostroot_mount || {
+		echo "BENCH-ERROR: cannot mount the host root or the work directory over 9p"
 		lsmod 2>/dev/null | head -n 30
 		return 1
-	fi
-	mount -t proc proc /host/proc
-	mount -t sysfs sysfs /host/sys
+	}
 	# KVM's exit counters (per-test snapshots by vmmrun)
 	mount -t debugfs debugfs /host/sys/kernel/debug 2>/dev/null ||
 		echo "BENCH-INFO: no debugfs: no KVM exit counters"
-	mount -t devtmpfs devtmpfs /host/dev
-	mount -t tmpfs -o mode=1777 tmpfs /host/dev/shm 2>/dev/null
-	mount -t tmpfs -o mode=1777 tmpfs /host/tmp
-	mount -t tmpfs -o mode=755 tmpfs /host/run
-	mount -t tmpfs -o mode=1777 tmpfs /host/var/tmp 2>/dev/null
-	# after the tmpfs mounts, so that a WORK under /tmp is not hidden by them
-	mkdir -p "/host$WORK" 2>/dev/null
-	mount -t 9p -o "$l_opts" out "/host$WORK" || {
-		echo "BENCH-ERROR: cannot mount the results share at /host$WORK"
-		return 1
-	}
 	env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
 		LANG=C TERM=dumb chroot /host /bin/sh "$WORK/$1" --in-chroot "$WORK"
 	l_rc=$?
-	sync
-	umount "/host$WORK" 2>/dev/null
+	hostroot_umount
 	return $l_rc
 }
 

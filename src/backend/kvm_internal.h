@@ -29,7 +29,7 @@ struct kvm_vcpu_state {
 	 * exit; the copy of the previous exit's, with segment and control registers read
 	 * every KVM_SREGS_PERIOD runs, is the last known state after a triple fault on AMD.
 	 * (Syncing the sregs at every exit too cost ~10% per exit in the nested harness.) */
-	bool sync_regs, synced, have_last, have_sregs;
+	bool sync_regs, have_last, have_sregs;
 	unsigned runs;
 	struct kvm_regs last_regs;
 	struct kvm_sregs last_sregs;

@@ -420,7 +420,8 @@ void kvm_arch_pre_run(struct kvm_vcpu_state *c)
 {
 	if (!c->sync_regs)
 		return;
-	if (c->synced) {
+	/* KVM writes the synced registers whenever KVM_RUN returns, an interrupted run too. */
+	if (c->runs) {
 		c->last_regs = c->run->s.regs.regs; /* 144 bytes */
 		c->have_last = true;
 	}
@@ -434,7 +435,6 @@ void kvm_arch_post_run(struct kvm_vcpu_state *c, struct vm_exit *ex)
 {
 	const struct kvm_sregs *s = &c->last_sregs;
 
-	c->synced = c->sync_regs;
 	ex->has_pc = c->sync_regs && c->have_sregs;
 	if (ex->has_pc)
 		ex->pc = x86_linear_pc(c->run->s.regs.regs.rip, s->cs.base, s->cs.l, s->efer);

@@ -63,7 +63,7 @@ fi
 
 # The command, run by the host's bash in the chroot.
 {
-	printf 'cd %q || exit 126\n' "$PWD"
+	printf 'cd %q || exit 126\n' "$(pwd -P)"
 	for name in ${envs[@]+"${envs[@]}"}; do
 		[ -z "${!name+set}" ] || printf 'export %s=%q\n' "$name" "${!name}"
 	done
@@ -72,17 +72,26 @@ fi
 	printf '\n'
 } >"$work/cmd.sh"
 
-: >"$work/rw-dirs"
+# Host directories shared on top of the root, in mount order (see l1-hostroot.sh).
+: >"$work/shares"
 qemu_args=(--qemu-arg -virtfs
 	--qemu-arg "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap")
 i=0
+share() { # share DIR [,readonly=on]
+	echo "$1" >>"$work/shares"
+	qemu_args+=(--qemu-arg -virtfs
+		--qemu-arg "local,path=$1,mount_tag=share$i,security_model=none,multidevs=remap$2")
+	i=$((i + 1))
+}
+# L1 puts empty tmpfs on /tmp, /run, /var/tmp, /dev/shm: a current directory there (a
+# clone in a mktemp directory) comes through as a read-only share of its own.
+cwd="$(pwd -P)"
+case "$cwd/" in
+/tmp/* | /run/* | /var/tmp/* | /dev/shm/*) share "$cwd" ,readonly=on ;;
+esac
 for dir in ${rw_dirs[@]+"${rw_dirs[@]}"}; do
 	mkdir -p "$dir" || die "cannot create '$dir'"
-	dir="$(cd "$dir" && pwd -P)"
-	echo "$dir" >>"$work/rw-dirs"
-	qemu_args+=(--qemu-arg -virtfs
-		--qemu-arg "local,path=$dir,mount_tag=rw$i,security_model=none,multidevs=remap")
-	i=$((i + 1))
+	share "$(cd "$dir" && pwd -P)" ""
 done
 
 cat >"$work/test.sh" <<'EOF'
@@ -100,7 +109,7 @@ EOF
 
 run_l1=("$here/run-l1.sh" --script "$work/test.sh" --kernel-dir "$kdir"
 	--file "$harness/l1-hostroot.sh:/harness/l1-hostroot.sh" --file "$work/cmd.sh:/harness/cmd.sh"
-	--file "$work/rw-dirs:/harness/rw-dirs"
+	--file "$work/shares:/harness/shares"
 	--module virtio_pci --module 9pnet_virtio --module 9p ${extra[@]+"${extra[@]}"}
 	--mem "$mem" --smp "$smp" --timeout "$timeout" --log "$log" --append "loglevel=3"
 	"${qemu_args[@]}")
@@ -115,6 +124,10 @@ else
 		awk '/IN-L1: END [0-9]+/ { on = 0 } on { print; fflush() } /IN-L1: BEGIN/ { on = 1 }'
 	rc=${PIPESTATUS[0]}
 	set -e
+fi
+# The command's own status when it ran to the end; else what run-l1.sh says went wrong.
+if grep -q 'IN-L1: END [0-9]' "$log" 2>/dev/null; then
+	exit "$rc"
 fi
 case $rc in
 124) echo "in-l1: error: L1 timed out after $timeout s (console log: $log)" >&2 ;;
