@@ -49,8 +49,8 @@ run() {
 	shift 3
 	K=$T/kernel-$k I=$T/l2-initrd.cpio.gz base=$T/runs/$k-$v-$r
 	case $v in
-	smolvm)
-		set -- $T/smolvm --timings "$@" -k "$K" -i "$I" -m "$MEM" -p "$CMDLINE" ;;
+	smolvm | smolvm-b)
+		set -- $T/$v --timings "$@" -k "$K" -i "$I" -m "$MEM" -p "$CMDLINE" ;;
 	qemu-*)
 		case $v in
 		qemu-microvm) machine=microvm ;;

@@ -30,7 +30,9 @@
 #   --runs N      N measured rounds (each boots every kernel with every VMM)
 #   --no-minimal  only the Debian cloud kernel
 #   --report      only print the report of the last run again (no boots)
-# Environment: SMOLVM (default: `make smolvm`, then build/smolvm), L1_MEM [1G],
+# Environment: SMOLVM (default: `make smolvm`, then build/smolvm), SMOLVM_B (a second
+#   smolvm, e.g. a build from before a change, run as VMM smolvm-b when VMMS names it),
+#   VMMS ["smolvm qemu-microvm qemu-microvm-rtc qemu-pc"], L1_MEM [1G],
 #   RUN_TIMEOUT [180] seconds per boot, BENCH_OUT [build/bench].
 #
 # Output: the markdown table on stdout and in BENCH_OUT/linux-boot.md; raw
@@ -64,7 +66,8 @@ MEM=256M
 # qemu-microvm-rtc (-M microvm,rtc=on) is not in the brief: with KVM, microvm's
 # rtc=auto means no RTC, yet its ACPI tables do not say so, and the Debian kernel's
 # rtc_cmos probe of the absent CMOS RTC stalls ~4 s in this nested setup.
-VMMS="smolvm qemu-microvm qemu-microvm-rtc qemu-pc"
+VMMS=${VMMS:-"smolvm qemu-microvm qemu-microvm-rtc qemu-pc"}
+bench_vmms smolvm smolvm-b qemu-microvm qemu-microvm-rtc qemu-pc
 # No stall watchdog and no second L1 session (linux-boot-l1.sh cannot resume).
 HEARTBEAT=0 RETRIES=0
 bench_tools

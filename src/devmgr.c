@@ -124,9 +124,22 @@ int devmgr_notify_fd(struct devmgr *dm, const struct device *dev, uint64_t offse
 	return fd;
 }
 
+/* SMOLVM_IRQFD=0 keeps every line on the backend's irq_set (KVM_IRQ_LINE): a debugging
+ * switch to tell an irqfd problem from a device's own. */
+static bool irqfds_wanted(void)
+{
+	const char *v = getenv("SMOLVM_IRQFD");
+
+	return !v || strcmp(v, "0") != 0;
+}
+
 /* Lines that can be resampled go through irqfds while the backend has them. */
 static int route_irqfds(struct devmgr *dm)
 {
+	if (!irqfds_wanted()) {
+		pr_info("devmgr: SMOLVM_IRQFD=0: interrupts through the backend's irq_set");
+		return 0;
+	}
 	for (unsigned i = 0; i < dm->nr_devices; i++) {
 		struct irq_line *l = &dm->devices[i]->irq;
 		int fd;

@@ -21,9 +21,10 @@ work = sys.argv[1]
 conf = read_conf(work)
 kernels = conf["KERNELS"].split()
 vmms = conf["VMMS"].split()
-qemus = [v for v in vmms if v != "smolvm"]
+qemus = [v for v in vmms if v != "smolvm"]  # smolvm-b too: compared like the QEMUs
 LABEL = {
     "smolvm": "smolvm",
+    "smolvm-b": "smolvm-b (SMOLVM_B)",
     "qemu-microvm": "QEMU `-M microvm`",
     "qemu-microvm-rtc": "QEMU `-M microvm,rtc=on`",
     "qemu-pc": "QEMU `-M pc`",
