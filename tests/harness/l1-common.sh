@@ -36,13 +36,14 @@ need_tool() { # need_tool TOOL PACKAGE
 
 # l1_parse_args "$@": the options every run-l1.sh takes (see x86_64/run-l1.sh).
 l1_parse_args() {
-	compress=none script="" timeout=600 log="" mem=1G smp=1 kdir="" append="" keep_initramfs=""
+	compress=none script="" timeout=600 stall=0 log="" mem=1G smp=1 kdir="" append="" keep_initramfs=""
 	files=() modules=() qemu_extra=()
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		--script) [ $# -ge 2 ] || usage; script="$2"; shift 2 ;;
 		--file) [ $# -ge 2 ] || usage; files+=(--file "$2"); shift 2 ;;
 		--timeout) [ $# -ge 2 ] || usage; timeout="$2"; shift 2 ;;
+		--stall) [ $# -ge 2 ] || usage; stall="$2"; shift 2 ;;
 		--log) [ $# -ge 2 ] || usage; log="$2"; shift 2 ;;
 		--mem) [ $# -ge 2 ] || usage; mem="$2"; shift 2 ;;
 		--smp) [ $# -ge 2 ] || usage; smp="$2"; shift 2 ;;
@@ -60,6 +61,9 @@ l1_parse_args() {
 	[ -f "$script" ] || die "test script '$script' not found"
 	if ! [[ "$timeout" =~ ^[1-9][0-9]*$ ]]; then
 		die "--timeout must be a positive number of seconds"
+	fi
+	if ! [[ "$stall" =~ ^[0-9]+$ ]] || { [ "$stall" -gt 0 ] && [ "$stall" -lt 40 ]; }; then
+		die "--stall must be 0 (off) or at least 40 seconds"
 	fi
 	t_start="${EPOCHREALTIME/,/.}"
 }
@@ -104,6 +108,10 @@ off() {
 	sleep 10
 	poweroff -f
 }
+# With run-l1's --stall, a heartbeat keeps the console from going silent while L1 lives.
+if [ -f /etc/heartbeat ]; then
+	(while sleep "$(cat /etc/heartbeat)"; do echo "HARNESS: heartbeat"; done) &
+fi
 for m in $(cat /etc/modules-load 2>/dev/null); do
 	insmod "/lib/modules/$m.ko" || echo "HARNESS: insmod $m failed"
 done
@@ -130,6 +138,10 @@ EOF
 # lib.sh, the --file's and --module's, plus the given arguments (kernel modules, --arch).
 l1_build_initramfs() {
 	info "building L1 initramfs"
+	if [ "$stall" -gt 0 ]; then
+		echo $((stall / 4)) >"$work/heartbeat"
+		set -- "$@" --file "$work/heartbeat:/etc/heartbeat"
+	fi
 	"$harness/mkinitramfs.sh" --out "$work/l1.cpio" --init "$work/init" --compress "$compress" \
 		--file "$script:/harness/test.sh" --file "$harness/lib.sh:/harness/lib.sh" \
 		${files[@]+"${files[@]}"} "$@" ||
@@ -141,6 +153,9 @@ l1_build_initramfs() {
 
 # l1_run: runs "${qemu[@]}" under the timeout, streams its console to stdout and the log,
 # reports timings and exits with run-l1's status (see x86_64/run-l1.sh). Does not return.
+# With --stall SECS, a console silent for SECS (L1 prints a heartbeat every SECS/4) means
+# L1 stalled: QEMU is stopped and the status is 123 (seen rarely: QEMU idle at 0% CPU, L1's
+# own timeouts never fire), so that the caller can try once more.
 l1_run() {
 	info "console log: $log"
 	info "$(printf "%q " "${qemu[@]}")"
@@ -157,8 +172,21 @@ l1_run() {
 	# --foreground: stay in our process group so Ctrl-C reaches QEMU too.
 	timeout --foreground -k 10 "$timeout" "${qemu[@]}" </dev/null >"$work/console" 2>&1 &
 	tpid=$!
+	local wpid=""
+	if [ "$stall" -gt 0 ]; then
+		(
+			while sleep 5 && kill -0 "$tpid" 2>/dev/null; do
+				if [ $(($(date +%s) - $(stat -c %Y "$log"))) -gt "$stall" ]; then
+					: >"$work/stalled"
+					kill "$tpid" 2>/dev/null
+					break
+				fi
+			done
+		) &
+		wpid=$!
+	fi
 	# shellcheck disable=SC2064 # expand tpid now
-	trap "kill $tpid 2>/dev/null; info interrupted; exit 130" INT TERM HUP
+	trap "kill $tpid $wpid 2>/dev/null; info interrupted; exit 130" INT TERM HUP
 	while IFS= read -r line || [ -n "$line" ]; do
 		line="${line//$'\r'/}"
 		if [[ "$line" == *"$esc"* ]]; then
@@ -173,6 +201,7 @@ l1_run() {
 	done <"$work/console"
 	qst=0
 	wait "$tpid" || qst=$?
+	[ -z "$wpid" ] || kill "$wpid" 2>/dev/null || true
 	trap - INT TERM HUP
 	t_end="${EPOCHREALTIME/,/.}"
 
@@ -182,6 +211,13 @@ l1_run() {
 	fi
 	info "total $(elapsed "$t_start" "$t_end") s (QEMU ran $(elapsed "$t_qemu" "$t_end") s)"
 
+	if [ -f "$work/stalled" ]; then
+		msg="HARNESS: STALL: console silent for over $stall s: QEMU stopped"
+		echo "$msg" >>"$log"
+		echo "$msg"
+		info "L1 stalled (no console output for $stall s)"
+		exit 123
+	fi
 	if [ "$qst" -eq 124 ] || [ "$qst" -eq 137 ]; then
 		msg="HARNESS: TIMEOUT after $timeout s: QEMU killed"
 		echo "$msg" >>"$log"

@@ -22,6 +22,22 @@ CACHE=${SMOLVM_CACHE:-$HOME/.cache/smolvm}
 OUT=${HARNESS_OUT:-build/harness}
 mkdir -p "$OUT"
 
+# with_stall_retry LOG RUN-L1 ARGS...: runs RUN-L1 with a stall watchdog (a console silent
+# for HARNESS_STALL [300] s); an L1 that stalled (status 123; QEMU idle, seen rarely) is run
+# once more, its log kept as LOG.stalled. Returns RUN-L1's status.
+with_stall_retry() {
+	local log=$1 st=0
+	shift
+	"$@" --stall "${HARNESS_STALL:-300}" --log "$log" >/dev/null || st=$?
+	if [ "$st" = 123 ]; then
+		mv "$log" "$log.stalled"
+		echo "harness: L1 stalled (console silent; log in $log.stalled): running it once more"
+		st=0
+		"$@" --stall "${HARNESS_STALL:-300}" --log "$log" >/dev/null || st=$?
+	fi
+	return "$st"
+}
+
 run_x86_64() {
 	local files debian minimal disks net greeting want got
 	files=(--file "$SMOLVM:/bin/smolvm")
@@ -57,9 +73,9 @@ run_x86_64() {
 	net=(--module tun)
 
 	local status=0
-	tests/harness/x86_64/run-l1.sh --script tests/harness/x86_64/linux-tests.sh "${files[@]}" \
-		"${disks[@]}" "${net[@]}" --mem 2G --timeout "${HARNESS_TIMEOUT:-1500}" --log "$OUT/x86_64.log" \
-		>/dev/null || status=$?
+	with_stall_retry "$OUT/x86_64.log" tests/harness/x86_64/run-l1.sh \
+		--script tests/harness/x86_64/linux-tests.sh "${files[@]}" "${disks[@]}" "${net[@]}" \
+		--mem 2G --timeout "${HARNESS_TIMEOUT:-1500}" || status=$?
 
 	# What the guest wrote through virtio-blk, read by e2fsprogs on the host.
 	if grep -q "TEST-RESULT minimal-bzImage-virtio-ext4 PASS" "$OUT/x86_64.log"; then
@@ -121,8 +137,9 @@ run_aarch64() {
 		--init tests/harness/l2-init.sh
 	files+=(--file "$OUT/l2-initrd-aarch64.cpio.gz:/l2/initrd")
 
-	tests/harness/aarch64/run-l1.sh --script tests/harness/aarch64/l1-tests.sh "${files[@]}" \
-		--timeout "${HARNESS_TIMEOUT_AARCH64:-900}" --log "$log" >/dev/null || status=$?
+	with_stall_retry "$log" tests/harness/aarch64/run-l1.sh \
+		--script tests/harness/aarch64/l1-tests.sh "${files[@]}" \
+		--timeout "${HARNESS_TIMEOUT_AARCH64:-900}" || status=$?
 
 	# The device tree of bare-tests.sh's dump-dtb (-c 2, -p "console=ttyAMA0 hello=dtb"),
 	# printed by L1 as od hex between DTB-BEGIN and DTB-END: decompiled by dtc here.

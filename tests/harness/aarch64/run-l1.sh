@@ -11,6 +11,8 @@
 #   --file SRC:DEST     put SRC (file or dir) at DEST in L1's initramfs (repeatable;
 #                       binaries must be static aarch64 ones)
 #   --timeout SECS      kill QEMU after SECS seconds (default 600)
+#   --stall SECS        stall watchdog: L1 prints a heartbeat every SECS/4 s, and a console
+#                       silent for SECS s stops QEMU with status 123 (default 0: off)
 #   --log FILE          console log (default: a new file under ${TMPDIR:-/tmp})
 #   --mem SIZE          L1 memory, QEMU syntax (default 1G)
 #   --smp N             L1 vCPUs (default 1; 2 gains nothing under TCG)
@@ -22,7 +24,8 @@
 #   --qemu-arg ARG      extra QEMU argument (repeatable), e.g. --qemu-arg -drive ...
 #
 # Exit status: the test script's exit status, parsed from the console line
-# 'HARNESS: script exit N'; 124 if the timeout hit; 125 if L1 had no /dev/kvm;
+# 'HARNESS: script exit N'; 123 if L1 stalled (--stall); 124 if the timeout hit;
+# 125 if L1 had no /dev/kvm;
 # 126 if L1 stopped without reporting (kernel panic, init crash); 1 or 2 for
 # errors of this script itself (messages start with 'run-l1: error:').
 # Timings go to stderr: 'run-l1: L1 ready after X s', 'run-l1: total X s'.
