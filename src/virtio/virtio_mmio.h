@@ -59,6 +59,9 @@ struct virtio_dev_ops {
 	/* The driver reset the device: drop device state (the queues are stopped already).
 	 * Called with the transport lock held, so it must not call back into the transport. */
 	void (*reset)(void *dev);
+	/* Ends the model's threads (idempotent), before the console goes; the model stays
+	 * callable. Optional: destroy must stop them anyway. */
+	void (*stop)(void *dev);
 	/* Frees the model (stopping its threads) before its transport goes. Optional. */
 	void (*destroy)(void *dev);
 };
