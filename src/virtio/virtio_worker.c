@@ -56,7 +56,8 @@ void virtio_worker_kick(struct virtio_worker *w)
 {
 	uint64_t one = 1;
 
-	if (w->running && !atomic_load(&w->stopping) && write(w->kick_fd, &one, sizeof(one)) < 0)
+	/* (@open and @stopping only: kicks race with virtio_worker_stop().) */
+	if (w->open && !atomic_load(&w->stopping) && write(w->kick_fd, &one, sizeof(one)) < 0)
 		pr_debug("%s: worker kick: %s", w->name, strerror(errno));
 }
 
