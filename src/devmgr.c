@@ -21,11 +21,20 @@ void devmgr_init(struct devmgr *dm, const struct devmgr_env *env, const struct d
 		dm->layout = *l;
 }
 
+void devmgr_stop(struct devmgr *dm)
+{
+	for (unsigned i = dm->nr_devices; i-- > 0;)
+		if (dm->devices[i]->ops->stop)
+			dm->devices[i]->ops->stop(dm->devices[i]->priv);
+}
+
 void devmgr_destroy(struct devmgr *dm)
 {
-	/* The resampler asks devices whether they are pending: it goes first. */
-	irqfd_set_destroy(dm->irqfds);
-	dm->irqfds = NULL;
+	/* The resampler asks devices whether they are pending: it goes first. Device threads
+	 * raise their lines until they are joined, so the irqfds stay open until every device
+	 * is gone: a closed fd number may be reused by whatever is opened next. */
+	irqfd_set_stop(dm->irqfds);
+	devmgr_stop(dm);
 	for (unsigned i = dm->nr_devices; i-- > 0;) {
 		struct device *dev = dm->devices[i];
 
@@ -34,6 +43,8 @@ void devmgr_destroy(struct devmgr *dm)
 		free(dev);
 	}
 	dm->nr_devices = 0;
+	irqfd_set_destroy(dm->irqfds);
+	dm->irqfds = NULL;
 }
 
 struct device *devmgr_add(struct devmgr *dm, const struct device_ops *ops, void *priv)

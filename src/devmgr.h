@@ -27,7 +27,11 @@ struct vm;
 
 struct device_ops {
 	const char *name; /* "uart8250", "virtio-blk": for messages */
-	/* Frees the device's state; the manager has stopped its interrupt line's resampler. */
+	/* Optional: ends the device's own threads (idempotent). The device stays allocated
+	 * and callable: the console's input thread may still notify it. */
+	void (*stop)(void *priv);
+	/* Frees the device's state; the manager has stopped its interrupt line's resampler
+	 * (the line itself stays usable until every device is destroyed). */
 	void (*destroy)(void *priv);
 	/* x86_64: appends the device's Device () object to the DSDT's \_SB scope. Optional. */
 	void (*acpi_describe)(const struct device *dev, struct aml *aml);
@@ -74,7 +78,11 @@ struct devmgr {
 };
 
 void devmgr_init(struct devmgr *dm, const struct devmgr_env *env, const struct devmgr_layout *l);
-/* Destroys every device, the last created first, after stopping interrupt resampling. */
+/* Ends every device's threads, the last created first (idempotent): before anything they
+ * use goes, such as the console. */
+void devmgr_stop(struct devmgr *dm);
+/* Destroys every device, the last created first: interrupt resampling stops first, the
+ * device threads next, and the irqfds close last. */
 void devmgr_destroy(struct devmgr *dm);
 
 /* Adds a device with @ops and state @priv, owned by the manager from now on: on failure

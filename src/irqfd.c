@@ -5,10 +5,12 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backend/backend.h"
@@ -26,9 +28,13 @@ struct irqfd_set {
 	struct irqfd_line lines[IRQFD_MAX_LINES];
 	unsigned nr;
 	int stop_fd;
+	atomic_bool stopping; /* for the resampler when poll() fails */
 	pthread_t thread;
 	bool running;
 };
+
+/* While poll() fails, every line is resampled this often instead. */
+#define RESAMPLE_FALLBACK_NS (1000 * 1000)
 
 void irqfd_raise(int fd)
 {
@@ -46,43 +52,71 @@ static void drain(int fd)
 		pr_debug("irqfd: read: %s", strerror(errno));
 }
 
+/* The guest finished the interrupt on @l (the hypervisor lowered the line): up again if the
+ * device still has something pending. */
+static void resample(struct irqfd_line *l)
+{
+	drain(l->resample_fd);
+	if (l->pending(l->ctx))
+		irqfd_raise(l->fd);
+}
+
+/* poll() failed (not EINTR): the failure says nothing about which line was EOI'd. Rather
+ * than leave a level-triggered line down for good, every line is resampled after a short
+ * wait (raising one whose device is pending is harmless), and poll() is tried again. */
+static void resample_all_later(struct irqfd_set *set, int err, bool *warned)
+{
+	struct timespec ts = {0, RESAMPLE_FALLBACK_NS};
+
+	if (!*warned)
+		pr_warn("irqfd resampler: poll: %s; resampling every line every %d ms while it "
+			"fails",
+			strerror(err), RESAMPLE_FALLBACK_NS / 1000000);
+	*warned = true;
+	nanosleep(&ts, NULL);
+	for (unsigned i = 0; i < set->nr && !atomic_load(&set->stopping); i++)
+		resample(&set->lines[i]);
+}
+
 static void *resampler(void *arg)
 {
 	struct irqfd_set *set = arg;
 	struct pollfd pfd[IRQFD_MAX_LINES + 1];
+	bool warned = false;
 
 	for (unsigned i = 0; i < set->nr; i++)
 		pfd[i] = (struct pollfd){.fd = set->lines[i].resample_fd, .events = POLLIN};
 	pfd[set->nr] = (struct pollfd){.fd = set->stop_fd, .events = POLLIN};
-	for (;;) {
+	while (!atomic_load(&set->stopping)) {
 		if (poll(pfd, set->nr + 1, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			pr_err("irqfd resampler: poll: %s", strerror(errno));
-			return NULL;
+			if (errno != EINTR)
+				resample_all_later(set, errno, &warned);
+			continue;
 		}
 		if (pfd[set->nr].revents)
-			return NULL;
-		for (unsigned i = 0; i < set->nr; i++) {
-			struct irqfd_line *l = &set->lines[i];
-
-			if (!pfd[i].revents)
-				continue;
-			drain(l->resample_fd);
-			if (l->pending(l->ctx))
-				irqfd_raise(l->fd);
-		}
+			break;
+		for (unsigned i = 0; i < set->nr; i++)
+			if (pfd[i].revents)
+				resample(&set->lines[i]);
 	}
+	return NULL;
+}
+
+void irqfd_set_stop(struct irqfd_set *set)
+{
+	if (!set || !set->running)
+		return;
+	atomic_store(&set->stopping, true);
+	irqfd_raise(set->stop_fd);
+	pthread_join(set->thread, NULL);
+	set->running = false;
 }
 
 void irqfd_set_destroy(struct irqfd_set *set)
 {
 	if (!set)
 		return;
-	if (set->running) {
-		irqfd_raise(set->stop_fd);
-		pthread_join(set->thread, NULL);
-	}
+	irqfd_set_stop(set);
 	for (unsigned i = 0; i < set->nr; i++) {
 		close(set->lines[i].fd);
 		close(set->lines[i].resample_fd);

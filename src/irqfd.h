@@ -16,7 +16,11 @@ struct irqfd_set;
 
 /* An empty set whose lines are made through @be (@vm is only passed back to it). */
 struct irqfd_set *irqfd_set_create(const struct backend_ops *be, struct vm *vm);
-/* Stops the resampler and closes every line; before the devices it asks are destroyed. */
+/* Stops the resampler (idempotent): before the devices it asks are destroyed. The lines
+ * stay open, so that device threads may still raise them until they are joined. */
+void irqfd_set_stop(struct irqfd_set *set);
+/* Stops the resampler and closes every line: after the devices that raise them are gone
+ * (a closed fd number may be reused by anything the process opens next). */
 void irqfd_set_destroy(struct irqfd_set *set);
 /* Routes platform interrupt @irq through a new irqfd; @pending(@ctx) tells at EOI whether
  * the line must go up again. Returns the fd to signal with irqfd_raise(), -ENOTSUP if

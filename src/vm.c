@@ -196,7 +196,9 @@ enum vm_stop_reason vm_run(struct vm *vm)
 
 void vm_destroy(struct vm *vm)
 {
-	/* Stop console input before the devices it notifies go away. */
+	/* Device threads end before the console they may write to; console input stops before
+	 * the devices it notifies go away. */
+	devmgr_stop(&vm->devices);
 	console_destroy(vm->console);
 	vm->console = NULL;
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)

@@ -3,7 +3,14 @@
  * the vCPU never waits for the disk, one at a time in ring order, with one interrupt for a
  * batch of completions. FLUSH completes only after fdatasync(): a write the guest has
  * flushed is on the host disk even if smolvm is killed right after (every write popped
- * before the FLUSH has been written by then, as requests are served in order). */
+ * before the FLUSH has been written by then, as requests are served in order).
+ *
+ * Locks: the transport lock around pop and push; the device's io_lock while a request is
+ * served (its disk I/O and every byte it writes into the chain). A reset or QueueReady=0
+ * takes io_lock too, under the transport lock: it waits for the request on the disk, and
+ * bumps the generation so that the worker drops whatever it popped before. So once the
+ * driver reads the stop back, no byte of an old request lands in guest memory. The worker
+ * never holds io_lock while taking the transport lock. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -58,7 +65,10 @@ struct virtio_blk {
 	uint64_t sectors;
 	char serial[VIRTIO_BLK_ID_BYTES];
 	struct virtio_blk_config config;
-	unsigned generation; /* bumped by device reset, under the transport lock */
+	/* Bumped when the queue stops (reset, QueueReady=0), under the transport lock and
+	 * io_lock: a request popped in an older generation is neither served nor completed. */
+	unsigned generation;
+	pthread_mutex_t io_lock;
 	pthread_t worker;
 	bool worker_started;
 	int notify_fd;		  /* guest notifications (ioeventfd, or kicked from an MMIO exit) */
@@ -185,6 +195,20 @@ static int pop_request(struct virtio_blk *b, unsigned *generation)
 	return r;
 }
 
+/* Serves the request in b->chain, popped in @generation, unless the queue stopped since;
+ * returns whether it did, with the bytes it wrote into the chain in *@written. */
+static bool serve_request(struct virtio_blk *b, unsigned generation, uint32_t *written)
+{
+	bool live;
+
+	pthread_mutex_lock(&b->io_lock);
+	live = generation == b->generation;
+	if (live)
+		*written = handle_request(b);
+	pthread_mutex_unlock(&b->io_lock);
+	return live;
+}
+
 /* Hands the served request in b->chain back to the guest; interrupts it (if it wants to
  * be) when no more requests wait or the batch is full (@batch_full), so that requests
  * already queued complete with one interrupt. Returns false if a reset took the request
@@ -237,10 +261,15 @@ static void process_queue(struct virtio_blk *b)
 	uint64_t bytes = 0;
 
 	while (pop_request(b, &generation) > 0) {
-		/* The disk I/O runs without the lock; guest RAM stays mapped meanwhile. */
-		uint32_t written = handle_request(b);
+		uint32_t written;
 		bool notified;
 
+		/* The disk I/O runs without the transport lock; guest RAM stays mapped. */
+		if (!serve_request(b, generation, &written)) {
+			batch = 0;
+			bytes = 0;
+			continue;
+		}
 		bytes += (uint64_t)b->chain.out_len + b->chain.in_len;
 		batch++;
 		if (!complete_request(b, generation, written,
@@ -286,11 +315,16 @@ static void blk_queue_notify(void *dev, unsigned qidx)
 	virtio_dev_kick(b->notify_fd);
 }
 
-static void blk_reset(void *dev)
+/* Reset or QueueReady=0 (vCPU thread, transport lock held): waits for the request being
+ * served, if any, and has the worker drop what it popped before. */
+static void blk_queue_stop(void *dev, unsigned qidx)
 {
 	struct virtio_blk *b = dev;
 
+	(void)qidx;
+	pthread_mutex_lock(&b->io_lock);
 	b->generation++;
+	pthread_mutex_unlock(&b->io_lock);
 }
 
 /* DRIVER_OK: serve requests queued before the driver could notify. */
@@ -322,6 +356,7 @@ static void blk_destroy(void *priv)
 		close(b->notify_fd);
 	if (b->stop_fd >= 0)
 		close(b->stop_fd);
+	pthread_mutex_destroy(&b->io_lock);
 	free(b);
 }
 
@@ -334,7 +369,7 @@ static const struct virtio_dev_ops blk_ops = {
 	.config_size = sizeof(struct virtio_blk_config),
 	.queue_notify = blk_queue_notify,
 	.activate = blk_activate,
-	.reset = blk_reset,
+	.queue_stop = blk_queue_stop,
 	.destroy = blk_destroy,
 };
 
@@ -379,6 +414,7 @@ int virtio_blk_add(struct devmgr *dm, const char *path, bool read_only)
 
 	if (!b)
 		return -ENOMEM;
+	pthread_mutex_init(&b->io_lock, NULL);
 	b->fd = b->notify_fd = -1;
 	b->path = path;
 	b->read_only = read_only;

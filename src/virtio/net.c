@@ -16,8 +16,9 @@
  * chain, and a frame larger than it is dropped.
  *
  * Locks: the transport lock around pop/push and the header write (as blk.c); the device's
- * io_lock around the backend reads and writes that touch guest buffers, which a reset also takes,
- * so once the driver has reset the device no buffer it owned is written again. The worker
+ * io_lock around the backend reads and writes that touch guest buffers, which a reset or
+ * QueueReady=0 also takes, so once the driver has read either back no buffer of that queue is
+ * written again. The worker
  * never holds io_lock while taking the transport lock. */
 #include <endian.h>
 #include <errno.h>
@@ -107,9 +108,10 @@ struct virtio_net {
 	pthread_t worker;
 	bool worker_started;
 	struct virtio_net_config config;
-	/* Bumped by every reset, under both the transport lock and io_lock: a chain popped
-	 * in an older generation is never written or pushed. */
-	unsigned generation;
+	/* Per queue (NET_RXQ, NET_TXQ): bumped when the queue stops (reset, QueueReady=0),
+	 * under both the transport lock and io_lock: a chain popped in an older generation
+	 * is never written or pushed. */
+	unsigned generation[2];
 	pthread_mutex_t io_lock;
 	/* Worker-only. */
 	struct virtq_chain rx_chain, tx_chain; /* the chain being popped or sent */
@@ -160,7 +162,7 @@ static void transmit(struct virtio_net *n, unsigned gen)
 		if (!c->bufs[i].device_writes)
 			n->iov[niov++] = (struct iovec){c->bufs[i].addr, c->bufs[i].len};
 	pthread_mutex_lock(&n->io_lock);
-	if (gen != n->generation || n->backend_gone) {
+	if (gen != n->generation[NET_TXQ] || n->backend_gone) {
 		pthread_mutex_unlock(&n->io_lock);
 		n->tx_dropped++;
 		return;
@@ -202,14 +204,14 @@ static bool process_tx(struct virtio_net *n)
 		r = q ? virtq_pop(q, &n->tx_chain) : 0;
 		if (r < 0)
 			virtio_mmio_needs_reset(t, "malformed transmit queue");
-		gen = n->generation;
+		gen = n->generation[NET_TXQ];
 		virtio_mmio_unlock(t);
 		if (r <= 0)
 			break;
 		transmit(n, gen);
 		virtio_mmio_lock(t);
 		q = virtio_mmio_queue(t, NET_TXQ);
-		if (q && gen == n->generation)
+		if (q && gen == n->generation[NET_TXQ])
 			virtq_push(q, n->tx_chain.head, 0);
 		virtio_mmio_unlock(t);
 	}
@@ -289,9 +291,9 @@ static bool rx_take(struct virtio_net *n, uint32_t want)
 	struct virtq *q;
 
 	virtio_mmio_lock(t);
-	if (n->rx_gen != n->generation) {
+	if (n->rx_gen != n->generation[NET_RXQ]) {
 		rx_forget(n);
-		n->rx_gen = n->generation;
+		n->rx_gen = n->generation[NET_RXQ];
 	}
 	n->rx_mergeable = virtio_mmio_has_feature(t, VIRTIO_NET_F_MRG_RXBUF);
 	q = virtio_mmio_queue(t, NET_RXQ);
@@ -360,7 +362,7 @@ static enum rx_result rx_deliver(struct virtio_net *n, struct virtio_net_hdr *hd
 
 	virtio_mmio_lock(t);
 	q = virtio_mmio_queue(t, NET_RXQ);
-	if (!q || n->rx_gen != n->generation) {
+	if (!q || n->rx_gen != n->generation[NET_RXQ]) {
 		virtio_mmio_unlock(t);
 		return RX_STALE;
 	}
@@ -390,7 +392,7 @@ static enum rx_result rx_return_first(struct virtio_net *n)
 		     n->rx_slots[0].room);
 	virtio_mmio_lock(t);
 	q = virtio_mmio_queue(t, NET_RXQ);
-	if (q && n->rx_gen == n->generation)
+	if (q && n->rx_gen == n->generation[NET_RXQ])
 		virtq_push(q, n->rx_slots[0].head, 0);
 	virtio_mmio_unlock(t);
 	rx_release(n, 1);
@@ -465,7 +467,7 @@ static enum rx_result receive(struct virtio_net *n)
 		return rx_return_first(n);
 	niov = rx_iov(n, &hdr, &overflow);
 	pthread_mutex_lock(&n->io_lock);
-	if (n->rx_gen != n->generation) {
+	if (n->rx_gen != n->generation[NET_RXQ]) {
 		pthread_mutex_unlock(&n->io_lock);
 		return RX_STALE;
 	}
@@ -503,7 +505,7 @@ static enum rx_result rx_continue(struct virtio_net *n)
 	if (!n->rx_pending) /* a reset: rx_take forgot it */
 		return RX_STALE;
 	pthread_mutex_lock(&n->io_lock);
-	if (n->rx_gen != n->generation) {
+	if (n->rx_gen != n->generation[NET_RXQ]) {
 		pthread_mutex_unlock(&n->io_lock);
 		return RX_STALE;
 	}
@@ -650,14 +652,15 @@ static void net_activate(void *dev)
 	virtio_dev_kick(n->tx_notify_fd);
 }
 
-/* The driver reset the device: chains popped before are forgotten, and once this returns
- * no readv()/writev() touches their buffers. Transport lock held. */
-static void net_reset(void *dev)
+/* The driver reset the device or cleared QueueReady: chains popped from queue @qidx before
+ * (receive chains held, a frame waiting for more) are forgotten, and once this returns no
+ * readv()/writev() touches their buffers. Transport lock held. */
+static void net_queue_stop(void *dev, unsigned qidx)
 {
 	struct virtio_net *n = dev;
 
 	pthread_mutex_lock(&n->io_lock);
-	n->generation++;
+	n->generation[qidx]++;
 	pthread_mutex_unlock(&n->io_lock);
 }
 
@@ -697,7 +700,7 @@ static const struct virtio_dev_ops net_ops = {
 	.config_size = sizeof(struct virtio_net_config),
 	.queue_notify = net_queue_notify,
 	.activate = net_activate,
-	.reset = net_reset,
+	.queue_stop = net_queue_stop,
 	.destroy = net_destroy,
 };
 

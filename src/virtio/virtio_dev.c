@@ -34,6 +34,14 @@ static void slot_destroy(void *priv)
 	free(slot);
 }
 
+static void slot_stop(void *priv)
+{
+	struct virtio_slot *slot = priv;
+
+	if (slot->model && slot->ops->stop)
+		slot->ops->stop(slot->model);
+}
+
 static bool slot_irq_pending(void *ctx)
 {
 	return virtio_mmio_irq_pending(ctx);
@@ -72,6 +80,7 @@ static int slot_fdt_describe(const struct device *dev, struct fdt_writer *w)
 
 static const struct device_ops virtio_slot_ops = {
 	.name = "virtio-mmio",
+	.stop = slot_stop,
 	.destroy = slot_destroy,
 	.acpi_describe = slot_acpi_describe,
 	.fdt_describe = slot_fdt_describe,

@@ -113,8 +113,17 @@ static void update_irq(struct virtio_mmio *t)
 	}
 }
 
+/* The device finishes with queue @qidx before the driver can read back that it stopped. */
+static void stop_queue(struct virtio_mmio *t, unsigned qidx)
+{
+	if (t->ops->queue_stop)
+		t->ops->queue_stop(t->dev, qidx);
+}
+
 static void reset_device(struct virtio_mmio *t)
 {
+	for (unsigned i = 0; i < t->ops->num_queues; i++)
+		stop_queue(t, i);
 	if (t->ops->reset)
 		t->ops->reset(t->dev);
 	for (unsigned i = 0; i < VIRTIO_MMIO_MAX_QUEUES; i++) {
@@ -263,7 +272,12 @@ static void write_queue_reg(struct virtio_mmio *t, struct virtq *q, uint64_t off
 		break;
 	case REG_QUEUE_READY:
 		if (!v) {
-			q->ready = false;
+			/* 4.2.2.2: the driver reads QueueReady back to know the device is done
+			 * with the queue. */
+			if (q->ready) {
+				q->ready = false;
+				stop_queue(t, t->queue_sel);
+			}
 			break;
 		}
 		if (q->ready)

@@ -50,9 +50,18 @@ struct virtio_dev_ops {
 	void (*queue_notify)(void *dev, unsigned qidx);
 	/* DRIVER_OK was set: queues are configured; start work. Optional. */
 	void (*activate)(void *dev);
-	/* The driver reset the device: stop using the queues, drop in-flight state. Called
-	 * with the transport lock held, so it must not call back into the transport. */
+	/* Queue @qidx stops: the driver cleared QueueReady, or reset the device (then for
+	 * every queue, before reset). Once this returns the device touches no chain it took
+	 * from the queue: no guest-memory write, no completion. It waits for its own I/O in
+	 * flight on them and drops the rest. Transport lock held (vCPU thread): it may wait,
+	 * but for nothing that needs this lock. Optional. */
+	void (*queue_stop)(void *dev, unsigned qidx);
+	/* The driver reset the device: drop device state (the queues are stopped already).
+	 * Called with the transport lock held, so it must not call back into the transport. */
 	void (*reset)(void *dev);
+	/* Ends the model's threads (idempotent), before the console goes; the model stays
+	 * callable. Optional: destroy must stop them anyway. */
+	void (*stop)(void *dev);
 	/* Frees the model (stopping its threads) before its transport goes. Optional. */
 	void (*destroy)(void *dev);
 };

@@ -467,6 +467,47 @@ TEST(virtio_net_reset_forgets_buffers)
 	on_each_backend(reset_forgets_buffers);
 }
 
+/* QueueReady=0 on the receive queue stops it: the chain the worker held for the next frame
+ * belongs to the old rings, and neither it nor its buffer is used once the driver has set
+ * the queue up again elsewhere. */
+#define RX2_DESC  0x7000ull
+#define RX2_AVAIL 0x8000ull
+#define RX2_USED  0x9000ull
+
+static void rx_disable_forgets_buffers(bool tap)
+{
+	struct net_fx fx;
+	uint8_t *old;
+
+	if (!fx_init(&fx, tap, NULL) || !fx_start(&fx, F_VERSION_1)) {
+		test_fail(__FILE__, __LINE__, "fixture");
+		free(fx_fini(&fx));
+		return;
+	}
+	post_rx(&fx, 0, 2048);
+	vdrv_notify(&fx.rx);
+	vdrv_sleep_us(50000); /* taken by the worker, which waits for a frame */
+	vdrv_write32(&fx.rx, VREG_QUEUE_SEL, 0);
+	vdrv_write32(&fx.rx, VREG_QUEUE_READY, 0);
+	ASSERT_EQ(vdrv_read32(&fx.rx, VREG_QUEUE_READY), 0);
+	ASSERT_TRUE(vdrv_queue_setup(&fx.rx, 0, QSIZE, RX2_DESC, RX2_AVAIL, RX2_USED));
+	post_rx(&fx, 5, 2048);
+	vdrv_notify(&fx.rx);
+	ASSERT_TRUE(host_send(&fx, 80, 9));
+	ASSERT_EQ(vdrv_wait_used(&fx.rx, 1, WAIT_MS), 1);
+	check_rx(&fx, 0, 5, 80, 9);
+	old = vdrv_ptr(&fx.rx, RX_BUF, 16);
+	ASSERT_EQ(old[0], 0xee); /* the buffer posted on the old rings was not written */
+	ASSERT_EQ(old[12], 0xee);
+	ASSERT_EQ(vdrv_get16(&fx.rx, RX_USED + 2), 0);
+	free(fx_fini(&fx));
+}
+
+TEST(virtio_net_rx_queue_disable_forgets_buffers)
+{
+	on_each_backend(rx_disable_forgets_buffers);
+}
+
 static void offloads_and_bad_queue(bool tap)
 {
 	struct net_fx fx;
