@@ -124,7 +124,7 @@ cases_bad_kernels() {
 	: >"$WORK/bad/empty.bin"
 	printf 'not a kernel at all, just text\n' >"$WORK/bad/text.bin"
 	check_bad missing "$WORK/bad/nope.elf" "cannot open kernel '.*nope.elf': No such file"
-	check_bad directory "$WORK/bad" "is not a regular file"
+	check_bad directory "$WORK/bad" "is a directory, not a regular file"
 	check_bad empty "$WORK/bad/empty.bin" "is empty"
 	check_bad text "$WORK/bad/text.bin" "$BAD_FORMAT"
 }
