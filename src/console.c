@@ -17,6 +17,7 @@
 
 #define CONSOLE_RING	      4096 /* input ring, power of two */
 #define CONSOLE_PENDING	      4096 /* terminal input read past a full ring */
+#define OUT_STALL_MS	      1000 /* a full non-blocking output is waited for this long */
 #define TAIL_SIZE	      8192 /* output kept for reports, power of two */
 #define CTRL_A		      0x01
 #define CONSOLE_MAX_LISTENERS 4
@@ -49,6 +50,7 @@ struct console {
 	/* Output, its tail and panic detection: devices write from their own threads (the UART
 	 * on vCPU threads, virtio-console on another), one at a time under out_lock. */
 	pthread_mutex_t out_lock;
+	bool out_stalled; /* the output stayed full for OUT_STALL_MS: drop until it drains */
 	char out_tail[TAIL_SIZE];
 	uint64_t out_total;
 	unsigned panic_match; /* bytes of PANIC_BANNER matched so far */
@@ -92,6 +94,24 @@ static void watch_output(struct console *con, const uint8_t *p, size_t len)
 	}
 }
 
+/* A non-blocking output (a terminal another program set O_NONBLOCK on, a pipe) is full:
+ * wait for room as a blocking one would, but not for ever. Output nobody reads for
+ * OUT_STALL_MS is dropped, and so is later output until a write succeeds again, so that
+ * the guest keeps running. Returns true to retry the write. */
+static bool wait_for_room(struct console *con)
+{
+	struct pollfd pfd = {con->out_fd, POLLOUT, 0};
+
+	if (!con->out_stalled && poll(&pfd, 1, OUT_STALL_MS) > 0 && !(pfd.revents & POLLERR))
+		return true;
+	if (!con->out_stalled)
+		pr_warn("console: nobody has read the output for %u ms; guest output is "
+			"dropped until it is read again",
+			OUT_STALL_MS);
+	con->out_stalled = true;
+	return false;
+}
+
 void console_write(struct console *con, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
@@ -105,8 +125,11 @@ void console_write(struct console *con, const void *buf, size_t len)
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && wait_for_room(con))
+			continue;
 		if (n <= 0)
 			break; /* output closed: the guest keeps running, its output is lost */
+		con->out_stalled = false;
 		p += n;
 		len -= (size_t)n;
 	}

@@ -24,9 +24,10 @@ void console_destroy(struct console *con);
 int __must_check console_add_input_listener(struct console *con, void (*notify)(void *ctx),
 					    void *ctx);
 
-/* Writes all of @buf to the output (retrying short writes; output that cannot be written,
- * a closed or full non-blocking fd, is dropped). From any thread: one call at a time
- * reaches the output, the kept tail and the panic detection, each whole. */
+/* Writes all of @buf to the output (retrying short writes, and waiting for a full
+ * non-blocking fd; output to a closed fd, or to one nobody drains for a second, is dropped). From
+ * any thread: one call at a time reaches the output, the kept tail and the panic detection, each
+ * whole. */
 void console_write(struct console *con, const void *buf, size_t len);
 /* True if console_read_byte() would return a byte. */
 bool console_has_input(struct console *con);

@@ -3,6 +3,7 @@
  * tail and Linux panic detection across arbitrary write boundaries) and its input ring. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -168,13 +169,24 @@ TEST(console_output_closed_is_not_fatal)
 	struct con_fx fx;
 
 	void (*old)(int) = signal(SIGPIPE, SIG_IGN);
-	char big[70000];
+	struct log_capture c;
+	char big[70000], *log;
+	uint64_t t0;
 
-	/* A full pipe (nobody reading): the write gives up instead of blocking. */
+	/* A full pipe (nobody reading): the write gives up after a while instead of blocking
+	 * for ever, says so once, and later output is dropped at once. */
 	ASSERT_TRUE(fx_init(&fx, false));
 	memset(big, 'x', sizeof(big));
+	log_capture_begin(&c);
+	t0 = time_now_us();
 	console_write(fx.con, big, sizeof(big));
+	ASSERT_TRUE(time_now_us() - t0 >= 900000);
+	t0 = time_now_us();
 	put(&fx, BANNER);
+	ASSERT_TRUE(time_now_us() - t0 < 500000);
+	log = log_capture_end(&c);
+	ASSERT_STR_CONTAINS(log, "nobody has read the output");
+	free(log);
 	ASSERT_TRUE(console_saw_panic(fx.con)); /* output is still watched */
 	fx_fini(&fx);
 	/* A closed pipe (EPIPE; SIGPIPE ignored here, see test_known_bugs.c). */
@@ -775,4 +787,52 @@ TEST(console_piped_input_waits_for_a_slow_guest)
 	pthread_join(writer_thread, NULL);
 	console_destroy(con);
 	close(p[0]);
+}
+
+/* A non-blocking output that is full for a moment (a terminal another program set
+ * O_NONBLOCK on, a pipe read in bursts) must not lose output: console_write used to drop
+ * everything after EAGAIN. */
+struct slow_reader {
+	int fd;
+	size_t want, got, wrong;
+};
+
+static void *read_slowly(void *p)
+{
+	struct slow_reader *r = p;
+	uint64_t end = time_now_us() + 10000000;
+	char buf[4096];
+
+	while (r->got < r->want && time_now_us() < end) {
+		struct pollfd pfd = {r->fd, POLLIN, 0};
+		ssize_t n = poll(&pfd, 1, 100) > 0 ? read(r->fd, buf, sizeof(buf)) : 0;
+
+		for (ssize_t i = 0; i < n; i++)
+			r->wrong += buf[i] != (char)('a' + (r->got + (size_t)i) % 26);
+		if (n > 0)
+			r->got += (size_t)n;
+		usleep(2000);
+	}
+	return NULL;
+}
+
+TEST(console_output_waits_for_a_full_nonblocking_fd)
+{
+	struct slow_reader r = {.want = 300000};
+	static char chunk[1000];
+	struct con_fx fx;
+	pthread_t t;
+
+	ASSERT_TRUE(fx_init(&fx, false)); /* a non-blocking pipe */
+	r.fd = fx.rd;
+	ASSERT_EQ(pthread_create(&t, NULL, read_slowly, &r), 0);
+	for (size_t off = 0; off < r.want; off += sizeof(chunk)) {
+		for (size_t i = 0; i < sizeof(chunk); i++)
+			chunk[i] = (char)('a' + (off + i) % 26);
+		console_write(fx.con, chunk, sizeof(chunk));
+	}
+	pthread_join(t, NULL);
+	ASSERT_EQ(r.got, r.want);
+	ASSERT_EQ(r.wrong, 0);
+	fx_fini(&fx);
 }
