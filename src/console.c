@@ -101,8 +101,14 @@ static void watch_output(struct console *con, const uint8_t *p, size_t len)
 static bool wait_for_room(struct console *con)
 {
 	struct pollfd pfd = {con->out_fd, POLLOUT, 0};
+	int ready = 0;
 
-	if (!con->out_stalled && poll(&pfd, 1, OUT_STALL_MS) > 0 && !(pfd.revents & POLLERR))
+	if (!con->out_stalled) {
+		do
+			ready = poll(&pfd, 1, OUT_STALL_MS);
+		while (ready < 0 && errno == EINTR);
+	}
+	if (ready > 0 && !(pfd.revents & POLLERR))
 		return true;
 	if (!con->out_stalled)
 		pr_warn("console: nobody has read the output for %u ms; guest output is "
