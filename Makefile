@@ -54,6 +54,8 @@ SRCS_core := src/log.c src/config.c src/options.c src/guest_mem.c src/bus.c src/
 	src/virtio/virtio_dev.c src/irqfd.c src/irq.c src/devmgr.c src/aml.c src/device_registry.c src/virtio/blk.c src/virtio/rng.c src/virtio/virtio_console.c \
 	src/virtio/net.c src/virtio/net_tap.c src/virtio/net_dgram.c src/devices/pl011.c src/devices/pl011_amba.c src/loader/arm64_image.c
 SRCS_core += src/virtio/virtio_worker.c
+# The user's files and options, checked before any host resource is opened.
+SRCS_core += src/inputs.c src/disk_image.c
 SRCS_kvm := src/backend/kvm.c src/backend/kvm_$(ARCH).c
 SRCS_x86_64 := src/loader/bzimage.c src/arch/x86_64/boot.c src/arch/x86_64/cpu.c src/arch/x86_64/memmap.c \
 	src/arch/x86_64/pvh.c src/arch/x86_64/platform.c src/arch/x86_64/regs.c \

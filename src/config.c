@@ -76,16 +76,23 @@ int config_check_mem(uint64_t size, uint64_t host_ram)
 
 int config_parse_disk(char *arg, struct disk_config *disk)
 {
-	char *opt = strchr(arg, ',');
+	char *opt = strchr(arg, ','), *next;
 
-	disk->path = arg;
-	disk->read_only = false;
-	if (opt) {
+	*disk = (struct disk_config){.path = arg};
+	if (opt)
 		*opt++ = '\0';
+	for (; opt; opt = next) {
+		next = strchr(opt, ',');
+		if (next)
+			*next++ = '\0';
 		if (!strcmp(opt, "ro")) {
 			disk->read_only = true;
-		} else if (strcmp(opt, "rw")) {
-			pr_err("unknown --disk option '%s' for '%s': use PATH or PATH,ro", opt,
+		} else if (!strcmp(opt, "rw")) {
+			disk->read_only = false;
+		} else if (!strcmp(opt, "lock=off") || !strcmp(opt, "lock=on")) {
+			disk->no_lock = !strcmp(opt, "lock=off");
+		} else {
+			pr_err("unknown --disk option '%s' for '%s': use PATH[,ro][,lock=off]", opt,
 			       arg);
 			return -EINVAL;
 		}

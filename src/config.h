@@ -12,6 +12,7 @@
 struct disk_config {
 	const char *path;
 	bool read_only;
+	bool no_lock; /* ,lock=off: share the image with whoever else uses it */
 };
 
 #define CONFIG_MAX_NICS 4
@@ -49,8 +50,8 @@ struct vm_config {
  * that are not a multiple of 4 KiB. Returns 0 or -EINVAL / -ERANGE. */
 int __must_check config_parse_size(const char *s, uint64_t *out);
 
-/* Parses a --disk argument "PATH[,ro]" into @disk (PATH points into @arg). Returns 0 or
- * -EINVAL with a message. */
+/* Parses a --disk argument "PATH[,ro][,lock=off]" into @disk (PATH points into @arg).
+ * Returns 0 or -EINVAL with a message. */
 int __must_check config_parse_disk(char *arg, struct disk_config *disk);
 
 /* Parses a --net argument "tap=NAME[,mac=XX:XX:XX:XX:XX:XX]" (NAME points into @arg).

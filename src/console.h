@@ -15,14 +15,19 @@ struct console;
 
 /* @first_output, if not NULL, receives the time of the first byte written. */
 struct console *console_create(int in_fd, int out_fd, _Atomic uint64_t *first_output);
-/* Starts the input thread. @notify(ctx) runs on that thread after new bytes arrive. */
+/* Starts the input thread. @notify(ctx) runs on that thread after new bytes arrive. Piped
+ * input waits while the guest does not read; a terminal is read all the time, so Ctrl-A x
+ * always works (typed input beyond 8 KiB the guest leaves unread is dropped). */
 int __must_check console_start_input(struct console *con, void (*notify)(void *ctx), void *ctx);
 void console_destroy(struct console *con);
 /* Another device to tell when input arrives (before console_start_input's thread runs). */
 int __must_check console_add_input_listener(struct console *con, void (*notify)(void *ctx),
 					    void *ctx);
 
-/* Writes all of @buf to the output (retrying short writes). */
+/* Writes all of @buf to the output (retrying short writes, and waiting for a full
+ * non-blocking fd; output to a closed fd, or to one nobody drains for a second, is dropped). From
+ * any thread: one call at a time reaches the output, the kept tail and the panic detection, each
+ * whole. */
 void console_write(struct console *con, const void *buf, size_t len);
 /* True if console_read_byte() would return a byte. */
 bool console_has_input(struct console *con);

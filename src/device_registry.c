@@ -12,7 +12,7 @@ static int add_disks(struct devmgr *dm, const struct vm_config *cfg)
 	int err = 0;
 
 	for (unsigned i = 0; i < cfg->nr_disks && !err; i++)
-		err = virtio_blk_add(dm, cfg->disks[i].path, cfg->disks[i].read_only);
+		err = virtio_blk_add_disk(dm, &cfg->disks[i]);
 	return err;
 }
 

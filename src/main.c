@@ -46,6 +46,9 @@ static void fatal_signal(int sig)
 	raise(sig);
 }
 
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
+static const int fatal_signals[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE};
+
 static void install_signal_handlers(struct vm *vm)
 {
 	struct sigaction stop = {.sa_handler = stop_signal}, fatal = {.sa_handler = fatal_signal};
@@ -55,13 +58,20 @@ static void install_signal_handlers(struct vm *vm)
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&stop.sa_mask);
 	sigemptyset(&fatal.sa_mask);
-	sigaction(SIGINT, &stop, NULL);
-	sigaction(SIGTERM, &stop, NULL);
-	sigaction(SIGHUP, &stop, NULL);
-	sigaction(SIGSEGV, &fatal, NULL);
-	sigaction(SIGBUS, &fatal, NULL);
-	sigaction(SIGABRT, &fatal, NULL);
-	sigaction(SIGFPE, &fatal, NULL);
+	for (unsigned i = 0; i < ARRAY_SIZE(stop_signals); i++)
+		sigaction(stop_signals[i], &stop, NULL);
+	for (unsigned i = 0; i < ARRAY_SIZE(fatal_signals); i++)
+		sigaction(fatal_signals[i], &fatal, NULL);
+}
+
+/* The handlers use the VM's console and vCPUs: they go before vm_destroy() frees those.
+ * vm_run() has given the terminal back, so the default actions are right from here on. */
+static void remove_signal_handlers(void)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(stop_signals); i++)
+		signal(stop_signals[i], SIG_DFL);
+	for (unsigned i = 0; i < ARRAY_SIZE(fatal_signals); i++)
+		signal(fatal_signals[i], SIG_DFL);
 }
 
 static void print_timeline(const struct vm_timeline *t)
@@ -145,6 +155,7 @@ int main(int argc, char **argv)
 	}
 	install_signal_handlers(&vm);
 	reason = vm_run(&vm);
+	remove_signal_handlers();
 	code = exit_code_for(&vm, reason);
 	pr_info("guest %s after %llu us; exit status %d", stop_reason_name(reason),
 		(unsigned long long)(vm.t.end - vm.t.start), code);

@@ -13,6 +13,7 @@
 #include "console.h"
 #include "log.h"
 #include "device_registry.h"
+#include "inputs.h"
 #include "vcpu.h"
 
 static int map_guest_memory(struct vm *vm)
@@ -94,6 +95,12 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	vm->kick_vcpus = kick_all;
 	bus_init(&vm->pio, "port");
 	bus_init(&vm->mmio, "mmio");
+	/* The user's input first: a mistake in it is not a host problem (no /dev/kvm). */
+	err = inputs_check(cfg);
+	if (err) {
+		vm->input_error = err != -ENOMEM;
+		return err;
+	}
 	err = vm->be_ops->vm_init(vm);
 	if (err)
 		return err;

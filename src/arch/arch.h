@@ -30,6 +30,10 @@ struct arch_cli {
 	const char *irqchip_help, *dtb_help, *exit_help, *exit_debug_help;
 };
 extern const struct arch_cli arch_cli;
+struct vm_config;
+/* What the architecture refuses in @cfg whatever the kernel (cli.c): options it does not
+ * have, limits. Called before any host resource is opened. Returns 0 or -EINVAL (logged). */
+int arch_check_config(const struct vm_config *cfg);
 
 /* Where the device manager may place devices without a fixed address, and their IRQs. */
 extern const struct devmgr_layout arch_device_layout;

@@ -23,6 +23,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "config.h"
+#include "disk_image.h"
 #include "log.h"
 #include "devmgr.h"
 #include "virtio/virtio_dev.h"
@@ -373,42 +375,34 @@ static const struct virtio_dev_ops blk_ops = {
 	.destroy = blk_destroy,
 };
 
-static int open_image(struct virtio_blk *b)
+static int open_image(struct virtio_blk *b, const struct disk_config *disk)
 {
-	struct stat st;
-	off_t size;
+	uint64_t size;
 
-	b->fd = open(b->path, (b->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-	if (b->fd < 0) {
-		int err = -errno;
-
-		pr_err("cannot open disk image '%s'%s: %s", b->path,
-		       b->read_only ? " (read-only)" : "", strerror(errno));
-		return err;
-	}
-	if (fstat(b->fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))) {
-		pr_err("disk image '%s' is not a regular file or block device", b->path);
-		return -EINVAL;
-	}
-	size = lseek(b->fd, 0, SEEK_END);
-	if (size < (off_t)SECTOR) {
-		pr_err("disk image '%s' is %s; it needs at least one 512-byte sector", b->path,
-		       size < 0 ? "not seekable" : "too small");
-		return -EINVAL;
-	}
+	b->fd = disk_image_open(disk, &size);
+	if (b->fd < 0)
+		return b->fd;
 	if (size % SECTOR)
-		pr_warn("disk image '%s' is not a whole number of 512-byte sectors; the last %lld "
+		pr_warn("disk image '%s' is not a whole number of 512-byte sectors; the last %llu "
 			"bytes are not visible to the guest",
-			b->path, (long long)(size % SECTOR));
-	b->sectors = (uint64_t)size / SECTOR;
+			b->path, (unsigned long long)(size % SECTOR));
+	b->sectors = size / SECTOR;
 	return 0;
 }
 
 int virtio_blk_add(struct devmgr *dm, const char *path, bool read_only)
 {
+	const struct disk_config disk = {.path = path, .read_only = read_only};
+
+	return virtio_blk_add_disk(dm, &disk);
+}
+
+int virtio_blk_add_disk(struct devmgr *dm, const struct disk_config *disk)
+{
 	struct virtio_blk *b = calloc(1, sizeof(*b));
 	uint64_t features = (1ull << VIRTIO_BLK_F_FLUSH) | (1ull << VIRTIO_BLK_F_SEG_MAX);
-	const char *base = strrchr(path, '/');
+	const char *path = disk->path, *base = strrchr(path, '/');
+	bool read_only = disk->read_only;
 	struct device *dev;
 	int err;
 
@@ -423,9 +417,9 @@ int virtio_blk_add(struct devmgr *dm, const char *path, bool read_only)
 		free(b);
 		return -errno;
 	}
-	err = open_image(b);
+	err = open_image(b, disk);
 	if (err) {
-		dm->input_error = true;
+		dm->input_error = err != -ENOMEM;
 		blk_destroy(b);
 		return err;
 	}

@@ -12,6 +12,7 @@
 
 struct devmgr;
 struct device;
+struct disk_config;
 struct net_backend;
 
 /* Virtio devices a VM can have (the DSDT names them VIO0..VIOF). */
@@ -34,6 +35,8 @@ void virtio_dev_kick(int fd);
 
 /* Device models: virtio-blk for each --disk, virtio-rng for --rng, virtio-net for --net. */
 int __must_check virtio_blk_add(struct devmgr *dm, const char *path, bool read_only);
+/* The same for a --disk with all its options (lock=off). */
+int __must_check virtio_blk_add_disk(struct devmgr *dm, const struct disk_config *disk);
 int __must_check virtio_rng_add(struct devmgr *dm);
 /* A virtio-console (the guest's hvc0) on smolvm's stdin/stdout. */
 int __must_check virtio_console_add(struct devmgr *dm);

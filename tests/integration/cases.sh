@@ -34,6 +34,7 @@ esac
 # The whole suite, in order.
 integration_cases() {
 	cases_options
+	cases_inputs
 	if [ ! -e /dev/kvm ]; then
 		echo "SKIP: /dev/kvm does not exist on this machine: every guest test below is SKIPPED"
 		skip_test "guest-tests" "no /dev/kvm"
@@ -42,6 +43,7 @@ integration_cases() {
 	cases_host_errors
 	cases_bad_kernels
 	cases_devices
+	cases_disk_lock_guests
 	cases_guests
 	"cases_$ARCH"
 }
@@ -122,7 +124,7 @@ cases_bad_kernels() {
 	: >"$WORK/bad/empty.bin"
 	printf 'not a kernel at all, just text\n' >"$WORK/bad/text.bin"
 	check_bad missing "$WORK/bad/nope.elf" "cannot open kernel '.*nope.elf': No such file"
-	check_bad directory "$WORK/bad" "is not a regular file"
+	check_bad directory "$WORK/bad" "is a directory, not a regular file"
 	check_bad empty "$WORK/bad/empty.bin" "is empty"
 	check_bad text "$WORK/bad/text.bin" "$BAD_FORMAT"
 }
@@ -159,8 +161,8 @@ cases_devices() {
 		skip_test net-needs-cap-net-admin "needs root, setpriv and /dev/net/tun"
 	fi
 
-	truncate -s 1M "$WORK/d.img"
-	run virtio-devices-with-bare-metal-guest -- "$SMOLVM" --disk "$WORK/d.img" --disk "$WORK/d.img,ro" --rng --virtio-console "$HELLO"
+	truncate -s 1M "$WORK/d.img" "$WORK/d2.img"
+	run virtio-devices-with-bare-metal-guest -- "$SMOLVM" --disk "$WORK/d.img" --disk "$WORK/d2.img,ro" --rng --virtio-console "$HELLO"
 	expect_status "$HELLO_STATUS"; expect_out "$HELLO_OUT"; done_test
 }
 
@@ -465,4 +467,103 @@ bad() { # bad NAME PATTERN SMOLVM-ARGS...: exit 2 and PATTERN on stderr
 	shift 2
 	run "$b_name" -- "$SMOLVM" "$@"
 	expect_status 2; expect_err "$b_pat"; done_test
+}
+
+# --- files and options that cannot work: refused (exit 2) before /dev/kvm is opened ---------
+# These run without /dev/kvm too: an input error must not be reported as "no /dev/kvm"
+# (exit 3). A FIFO used to hang smolvm in open(): `timeout` turns a hang into status 124.
+in_bad() { # in_bad NAME PATTERN SMOLVM-ARGS...: exit 2, PATTERN on stderr, nothing of KVM
+	ib_name=$1 ib_pat=$2
+	shift 2
+	run "input[$ib_name]" -- timeout 10 "$SMOLVM" "$@"
+	expect_status 2; expect_err "$ib_pat"; expect_no_err '/dev/kvm'; done_test
+}
+in_ok() { # in_ok NAME DISK DISK: two --disk that are not refused
+	run "input[$1]" -- timeout 20 "$SMOLVM" --disk "$2" --disk "$3" "$HELLO"
+	[ "$STATUS" != 2 ] || fail_check "exit status 2: refused"
+	expect_no_err 'in use|lock'; done_test
+}
+cases_inputs() {
+	mkdir -p "$WORK/in"
+	mkfifo "$WORK/in/fifo"
+	truncate -s 1M "$WORK/in/disk.img"
+	head -c 100 /dev/zero >"$WORK/in/tiny.img"
+	in_bad kernel-missing "cannot open kernel '.*nope.elf': No such file" -m 16M "$WORK/in/nope.elf"
+	in_bad kernel-directory "kernel '.*in' is a directory, not a regular file" "$WORK/in"
+	in_bad kernel-fifo "kernel '.*fifo' is a FIFO" "$WORK/in/fifo"
+	in_bad kernel-char-device "kernel '/dev/null' is a character device" /dev/null
+	in_bad initrd-fifo "initrd '.*fifo' is a FIFO" -i "$WORK/in/fifo" "$K"
+	in_bad initrd-missing "cannot open initrd '.*nope.img'" -i "$WORK/in/nope.img" "$K"
+	in_bad disk-fifo "disk image '.*fifo' is a FIFO" --disk "$WORK/in/fifo" "$K"
+	in_bad disk-fifo-ro "disk image '.*fifo' is a FIFO" --disk "$WORK/in/fifo,ro" "$K"
+	in_bad disk-char-device "disk image '/dev/null' is a character device" --disk /dev/null "$K"
+	in_bad disk-directory "disk image '.*in' is a directory" --disk "$WORK/in" "$K"
+	in_bad disk-missing "cannot open disk image '.*nope.img': No such file" --disk "$WORK/in/nope.img" "$K"
+	in_bad disk-too-small "disk image '.*tiny.img' is too small" --disk "$WORK/in/tiny.img" "$K"
+	in_bad cmdline-too-long "command line is 70000 bytes long" -p "$(head -c 70000 /dev/zero | tr '\0' x)" "$K"
+	"cases_inputs_$ARCH"
+
+	# Disk locks (like QEMU's): a read-write image is the VM's alone.
+	in_bad disk-twice "disk image '.*disk.img' is in use by this smolvm .*lock=off" \
+		--disk "$WORK/in/disk.img" --disk "$WORK/in/disk.img" "$K"
+	in_bad disk-twice-rw-ro "disk image '.*disk.img' is in use by this smolvm" \
+		--disk "$WORK/in/disk.img,ro" --disk "$WORK/in/disk.img" "$K"
+	# Shared read-only, or with lock=off: not refused (what follows needs /dev/kvm).
+	in_ok disk-twice-ro "$WORK/in/disk.img,ro" "$WORK/in/disk.img,ro"
+	in_ok disk-twice-lock-off "$WORK/in/disk.img" "$WORK/in/disk.img,lock=off"
+	in_ok disk-twice-ro-lock-off "$WORK/in/disk.img,ro,lock=off" "$WORK/in/disk.img,lock=off"
+	run input-disk-bad-lock-option -- "$SMOLVM" --disk "$WORK/in/disk.img,lock=maybe" "$K"
+	expect_status 2; expect_err "unknown --disk option 'lock=maybe'"; done_test
+
+	# Held by another process (a POSIX lock, as lockf() takes): refused naming it.
+	if command -v python3 >/dev/null; then
+		python3 -c 'import fcntl, sys, time
+f = open(sys.argv[1], "r+"); fcntl.lockf(f, fcntl.LOCK_EX); print("locked", flush=True); time.sleep(30)' \
+			"$WORK/in/disk.img" >"$WORK/in/locker.out" &
+		locker=$!
+		i=0
+		while [ "$i" -lt 100 ] && ! grep -q locked "$WORK/in/locker.out"; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		in_bad disk-locked-elsewhere "disk image '.*disk.img' is in use by process $locker \(python3\)" \
+			--disk "$WORK/in/disk.img,ro" "$K"
+		kill "$locker" 2>/dev/null
+		wait "$locker" 2>/dev/null
+	else
+		skip_test "input[disk-locked-elsewhere]" "no python3 to hold a lock"
+	fi
+}
+cases_inputs_x86_64() {
+	in_bad dtb-on-x86 'x86_64 guests have no device tree' --dtb "$WORK/in/fifo" "$K"
+	in_bad dtb-on-x86-missing 'x86_64 guests have no device tree' --dtb "$WORK/in/nope.dtb" "$K"
+	in_bad smp-without-irqchip "need the in-kernel interrupt controller" -c 2 --irqchip=off "$K"
+}
+cases_inputs_aarch64() {
+	in_bad dtb-fifo "device tree '.*fifo' is a FIFO" --dtb "$WORK/in/fifo" "$K"
+	in_bad dtb-missing "cannot open device tree" --dtb "$WORK/in/nope.dtb" "$K"
+	in_bad irqchip-off "not available on aarch64" --irqchip=off "$K"
+	in_bad mem-too-small "at least 4 MiB" -m 2M "$K"
+}
+
+# A second smolvm on an image a running one uses read-write: refused, naming the first.
+cases_disk_lock_guests() {
+	if [ "$ARCH" != x86_64 ]; then
+		skip_test disk-locked-by-running-smolvm "needs a guest that runs until stopped (x86_64 hlt.elf)"
+		return
+	fi
+	truncate -s 1M "$WORK/locked.img"
+	"$SMOLVM" --irqchip=on --disk "$WORK/locked.img" "$G/hlt.elf" >"$WORK/first.out" 2>&1 </dev/null &
+	first=$!
+	i=0
+	while [ "$i" -lt 100 ] && ! grep -q halting "$WORK/first.out"; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	run disk-locked-by-running-smolvm -- timeout 20 "$SMOLVM" --disk "$WORK/locked.img,ro" "$HELLO"
+	expect_status 2; expect_err "disk image '.*locked.img' is in use by process $first \(smolvm\)"; done_test
+	run disk-lock-off-beside-running-smolvm -- timeout 20 "$SMOLVM" --disk "$WORK/locked.img,ro,lock=off" "$HELLO"
+	expect_status "$HELLO_STATUS"; expect_out "$HELLO_OUT"; done_test
+	kill -TERM "$first" 2>/dev/null
+	wait "$first" 2>/dev/null
 }

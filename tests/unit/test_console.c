@@ -3,12 +3,15 @@
  * tail and Linux panic detection across arbitrary write boundaries) and its input ring. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "console.h"
 #include "log.h"
+#include "log_capture.h"
 #include "test.h"
 
 #define BANNER "Kernel panic - not syncing"
@@ -166,13 +169,24 @@ TEST(console_output_closed_is_not_fatal)
 	struct con_fx fx;
 
 	void (*old)(int) = signal(SIGPIPE, SIG_IGN);
-	char big[70000];
+	struct log_capture c;
+	char big[70000], *log;
+	uint64_t t0;
 
-	/* A full pipe (nobody reading): the write gives up instead of blocking. */
+	/* A full pipe (nobody reading): the write gives up after a while instead of blocking
+	 * for ever, says so once, and later output is dropped at once. */
 	ASSERT_TRUE(fx_init(&fx, false));
 	memset(big, 'x', sizeof(big));
+	log_capture_begin(&c);
+	t0 = time_now_us();
 	console_write(fx.con, big, sizeof(big));
+	ASSERT_TRUE(time_now_us() - t0 >= 900000);
+	t0 = time_now_us();
 	put(&fx, BANNER);
+	ASSERT_TRUE(time_now_us() - t0 < 500000);
+	log = log_capture_end(&c);
+	ASSERT_STR_CONTAINS(log, "nobody has read the output");
+	free(log);
 	ASSERT_TRUE(console_saw_panic(fx.con)); /* output is still watched */
 	fx_fini(&fx);
 	/* A closed pipe (EPIPE; SIGPIPE ignored here, see test_known_bugs.c). */
@@ -575,5 +589,250 @@ TEST(regression_console_tail_panic_banner_at_start)
 	t = tail(&fx, 1);
 	ASSERT_STR_CONTAINS(t, "Kernel panic - not syncing: x\n");
 	free(t);
+	fx_fini(&fx);
+}
+
+/* Ctrl-A x on a terminal must work however much input the guest left unread: the reader
+ * thread used to block on the full 4 KiB ring and never read the escape behind it. */
+static void set_flag(void *ctx)
+{
+	atomic_store((_Atomic bool *)ctx, true);
+}
+
+TEST(console_ctrl_a_x_behind_unread_input)
+{
+	static char junk[12000];
+	_Atomic bool quit = false;
+	int master = posix_openpt(O_RDWR | O_NOCTTY), slave = -1, out = open("/dev/null", O_WRONLY);
+	struct console *con = NULL;
+	struct log_capture c;
+	size_t sent = 0, len;
+	uint64_t end;
+	char *log;
+
+	ASSERT_TRUE(master >= 0 && out >= 0);
+	if (master < 0 || grantpt(master) || unlockpt(master) ||
+	    (slave = open(ptsname(master), O_RDWR | O_NOCTTY)) < 0) {
+		test_fail(__FILE__, __LINE__, "no pseudo-terminal: %s", strerror(errno));
+		goto out;
+	}
+	con = console_create(slave, out, NULL);
+	ASSERT_TRUE(con != NULL);
+	if (!con)
+		goto out;
+	console_set_quit_handler(con, set_flag, &quit);
+	ASSERT_EQ(console_enter_raw_mode(con), 0);
+	ASSERT_EQ(console_start_input(con, NULL, NULL), 0);
+	/* Nobody reads the console: 12000 bytes of typing, then Ctrl-A x. */
+	memset(junk, 'a', sizeof(junk));
+	junk[sizeof(junk) - 2] = 0x01;
+	junk[sizeof(junk) - 1] = 'x';
+	len = sizeof(junk);
+	fcntl(master, F_SETFL, O_NONBLOCK);
+	log_capture_begin(&c);
+	end = time_now_us() + 5000000;
+	while (!atomic_load(&quit) && time_now_us() < end) {
+		ssize_t n = sent < len ? write(master, junk + sent, len - sent) : 0;
+
+		if (n > 0)
+			sent += (size_t)n;
+		else
+			usleep(1000);
+	}
+	log = log_capture_end(&c);
+	ASSERT_EQ(sent, len);
+	ASSERT_TRUE(atomic_load(&quit));
+	/* What did not fit was dropped, and said so. */
+	ASSERT_STR_CONTAINS(log, "the guest is not reading its input");
+	free(log);
+	/* What the guest gets is the start of the typing, in order. */
+	ASSERT_EQ(console_read_byte(con), 'a');
+out:
+	console_destroy(con);
+	if (slave >= 0)
+		close(slave);
+	if (master >= 0)
+		close(master);
+	if (out >= 0)
+		close(out);
+}
+
+/* Output from two devices at once (the UART on a vCPU thread, virtio-console on another):
+ * the kept tail and the panic matcher must see each write whole. Long lines make the
+ * bookkeeping the larger part of a write, so unsynchronised writers overlap in it. */
+struct writer_arg {
+	struct console *con;
+	const char *line;
+	_Atomic int *budget; /* shared: both threads write until the very end */
+	pthread_barrier_t *start;
+};
+
+static void *writer(void *p)
+{
+	struct writer_arg *a = p;
+
+	pthread_barrier_wait(a->start);
+	while (atomic_fetch_sub(a->budget, 1) > 0)
+		console_write(a->con, a->line, strlen(a->line));
+	return NULL;
+}
+
+static bool line_of(const char *line, char c)
+{
+	return strlen(line) == 499 && strspn(line, (char[]){c, 0}) == 499;
+}
+
+TEST(console_output_from_two_threads_keeps_lines_whole)
+{
+	static char la[501], lb[501];
+	unsigned bad_rounds = 0;
+
+	memset(la, 'a', 499);
+	memset(lb, 'b', 499);
+	la[499] = lb[499] = '\n';
+	for (int round = 0; round < 20; round++) {
+		_Atomic int budget = 5000;
+		pthread_barrier_t start;
+		struct writer_arg a[2];
+		pthread_t t[2];
+		unsigned lines = 0, bad = 0;
+		struct con_fx fx;
+		char *got;
+
+		/* No output fd: the writes cost nothing and the threads overlap the most. */
+		memset(&fx, 0, sizeof(fx));
+		fx.rd = fx.wr = -1;
+		fx.con = console_create(-1, -1, NULL);
+		ASSERT_TRUE(fx.con != NULL);
+		if (!fx.con)
+			return;
+		pthread_barrier_init(&start, NULL, 2);
+		a[0] = (struct writer_arg){fx.con, la, &budget, &start};
+		a[1] = (struct writer_arg){fx.con, lb, &budget, &start};
+		for (int i = 0; i < 2; i++)
+			ASSERT_EQ(pthread_create(&t[i], NULL, writer, &a[i]), 0);
+		for (int i = 0; i < 2; i++)
+			pthread_join(t[i], NULL);
+		pthread_barrier_destroy(&start);
+		got = tail(&fx, 10); /* 10 lines fit in the kept 8 KiB */
+		for (char *line = strtok(got, "\n"); line; line = strtok(NULL, "\n")) {
+			lines++;
+			bad += !line_of(line, 'a') && !line_of(line, 'b');
+		}
+		ASSERT_EQ(lines, 10);
+		bad_rounds += bad != 0;
+		free(got);
+		fx_fini(&fx);
+	}
+	ASSERT_EQ(bad_rounds, 0);
+}
+
+/* Piped input is never dropped: the reader waits for the guest to read, however much
+ * comes and however slowly the guest takes it. */
+struct pipe_feed {
+	int fd;
+	size_t len;
+};
+
+static uint8_t piped_byte(size_t i)
+{
+	return (uint8_t)(i * 7 + i / 251);
+}
+
+static void *feed_pipe(void *p)
+{
+	struct pipe_feed *f = p;
+	uint8_t buf[1000];
+
+	for (size_t off = 0; off < f->len; off += sizeof(buf)) {
+		for (size_t i = 0; i < sizeof(buf); i++)
+			buf[i] = piped_byte(off + i);
+		if (write(f->fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+			break;
+	}
+	close(f->fd);
+	return NULL;
+}
+
+TEST(console_piped_input_waits_for_a_slow_guest)
+{
+	struct pipe_feed feed = {.len = 30000};
+	struct console *con;
+	size_t got = 0, wrong = 0;
+	uint64_t end = time_now_us() + 10000000;
+	pthread_t writer_thread;
+	int p[2];
+
+	ASSERT_EQ(pipe(p), 0);
+	feed.fd = p[1];
+	con = console_create(p[0], -1, NULL);
+	ASSERT_TRUE(con != NULL);
+	ASSERT_EQ(console_start_input(con, NULL, NULL), 0);
+	ASSERT_EQ(pthread_create(&writer_thread, NULL, feed_pipe, &feed), 0);
+	while (got < feed.len && time_now_us() < end) {
+		int c = console_read_byte(con);
+
+		if (c < 0) {
+			usleep(100);
+			continue;
+		}
+		wrong += c != piped_byte(got);
+		got++;
+		if (got % 4096 == 0)
+			usleep(20000); /* a guest that stops reading for a while */
+	}
+	ASSERT_EQ(got, feed.len);
+	ASSERT_EQ(wrong, 0);
+	ASSERT_EQ(console_read_byte(con), -1);
+	pthread_join(writer_thread, NULL);
+	console_destroy(con);
+	close(p[0]);
+}
+
+/* A non-blocking output that is full for a moment (a terminal another program set
+ * O_NONBLOCK on, a pipe read in bursts) must not lose output: console_write used to drop
+ * everything after EAGAIN. */
+struct slow_reader {
+	int fd;
+	size_t want, got, wrong;
+};
+
+static void *read_slowly(void *p)
+{
+	struct slow_reader *r = p;
+	uint64_t end = time_now_us() + 10000000;
+	char buf[4096];
+
+	while (r->got < r->want && time_now_us() < end) {
+		struct pollfd pfd = {r->fd, POLLIN, 0};
+		ssize_t n = poll(&pfd, 1, 100) > 0 ? read(r->fd, buf, sizeof(buf)) : 0;
+
+		for (ssize_t i = 0; i < n; i++)
+			r->wrong += buf[i] != (char)('a' + (r->got + (size_t)i) % 26);
+		if (n > 0)
+			r->got += (size_t)n;
+		usleep(2000);
+	}
+	return NULL;
+}
+
+TEST(console_output_waits_for_a_full_nonblocking_fd)
+{
+	struct slow_reader r = {.want = 300000};
+	static char chunk[1000];
+	struct con_fx fx;
+	pthread_t t;
+
+	ASSERT_TRUE(fx_init(&fx, false)); /* a non-blocking pipe */
+	r.fd = fx.rd;
+	ASSERT_EQ(pthread_create(&t, NULL, read_slowly, &r), 0);
+	for (size_t off = 0; off < r.want; off += sizeof(chunk)) {
+		for (size_t i = 0; i < sizeof(chunk); i++)
+			chunk[i] = (char)('a' + (off + i) % 26);
+		console_write(fx.con, chunk, sizeof(chunk));
+	}
+	pthread_join(t, NULL);
+	ASSERT_EQ(r.got, r.want);
+	ASSERT_EQ(r.wrong, 0);
 	fx_fini(&fx);
 }

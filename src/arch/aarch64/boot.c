@@ -27,20 +27,12 @@
 
 #define LINUX_DEFAULT_CMDLINE "console=ttyAMA0"
 #define LINUX_PANIC_OPTION    "panic=-1"
-/* The kernel, the initrd and the device tree all need room. */
-#define ARM64_MIN_MEM (4ull << 20)
 
 int arch_setup_memory(struct vm *vm)
 {
-	uint64_t size = vm->cfg->mem_size;
+	uint64_t size = vm->cfg->mem_size; /* at least ARM64_MIN_MEM (arch_check_config) */
 	int err;
 
-	if (size < ARM64_MIN_MEM) {
-		pr_err("-m %llu KiB is too small: aarch64 guests need at least %llu MiB",
-		       (unsigned long long)(size >> 10), (unsigned long long)(ARM64_MIN_MEM >> 20));
-		vm->input_error = true;
-		return -EINVAL;
-	}
 	err = guest_mem_add(&vm->mem, ARM64_RAM_BASE, size);
 	if (err)
 		pr_err("cannot allocate %llu MiB of guest memory",
@@ -216,12 +208,7 @@ int arch_load_kernel(struct vm *vm)
 		err = load_initrd(vm, boot);
 	if (err)
 		return err;
-	if (vm->cfg->irqchip == IRQCHIP_OFF) {
-		pr_err("--irqchip=off is not available on aarch64: the timer and every interrupt "
-		       "go through KVM's in-kernel GIC");
-		return -EINVAL;
-	}
-	vm->irqchip = true;
+	vm->irqchip = true; /* --irqchip=off is refused by arch_check_config */
 	pr_debug("kernel command line: %s", boot->cmdline);
 	return 0;
 }

@@ -7,6 +7,8 @@
 
 /* arm64's COMMAND_LINE_SIZE. */
 #define ARM64_CMDLINE_MAX 2048
+/* The kernel, the initrd and the device tree all need room. */
+#define ARM64_MIN_MEM (4ull << 20)
 
 struct arch_boot {
 	uint64_t entry;	   /* guest-physical entry point */
