@@ -63,6 +63,20 @@ static const int io_calls[] = {
 	SCMP_SYS(fdatasync), SCMP_SYS(set_robust_list), SCMP_SYS(rseq),
 };
 
+#ifdef __SANITIZE_ADDRESS__
+/* SANITIZE=1 builds only (ASan + UBSan + LeakSanitizer, a test build): ASan's own calls
+ * (alternate signal stacks, its interceptors), and the leak check at exit, which clones a
+ * tracer thread that ptrace()s the others and reads /proc/self. Every role gets them. */
+static const int sanitizer_calls[] = {
+	SCMP_SYS(sigaltstack), SCMP_SYS(fcntl),	   SCMP_SYS(rt_sigaction), SCMP_SYS(clone),
+	SCMP_SYS(ptrace),      SCMP_SYS(wait4),	   SCMP_SYS(prctl),	   SCMP_SYS(open),
+	SCMP_SYS(openat),      SCMP_SYS(getdents), SCMP_SYS(getdents64),   SCMP_SYS(close),
+	SCMP_SYS(read),	       SCMP_SYS(readlink), SCMP_SYS(readlinkat),   SCMP_SYS(getppid),
+	SCMP_SYS(newfstatat),  SCMP_SYS(fstat),	   SCMP_SYS(lseek),	   SCMP_SYS(mmap),
+	SCMP_SYS(mprotect),    SCMP_SYS(tgkill),
+};
+#endif
+
 /* A call this architecture does not have (SCMP_SYS gives a negative pseudo number) is
  * left out; a rule already there (the union repeats some) is fine. */
 static int add(scmp_filter_ctx ctx, int nr, unsigned n, const struct scmp_arg_cmp *cmp)
@@ -143,6 +157,12 @@ int policy_add(scmp_filter_ctx ctx, enum sandbox_role role)
 {
 	int err = add_runtime(ctx);
 
+#ifdef __SANITIZE_ADDRESS__
+	if (!err)
+		err = add_calls(ctx, sanitizer_calls, ARRAY_SIZE(sanitizer_calls));
+	if (!err) /* isatty() on stderr before a report */
+		err = add(ctx, SCMP_SYS(ioctl), 1, &SCMP_A1(SCMP_CMP_EQ, TCGETS));
+#endif
 	if (err)
 		return err;
 	switch (role) {

@@ -480,6 +480,7 @@ sb_start() {
 	! i__harness || t_begin "$CUR"
 	rm -f "$WORK/sb.in"
 	mkfifo "$WORK/sb.in"
+	: >"$WORK/out" # before the background start, which truncates it too, but later
 	"$@" "$STDIN_GUEST" <"$WORK/sb.in" >"$WORK/out" 2>"$WORK/err" &
 	SB_PID=$!
 	exec 9>"$WORK/sb.in"

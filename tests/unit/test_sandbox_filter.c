@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +20,14 @@
 #include "sandbox/sandbox.h"
 #include "sandbox/seccomp.h"
 #include "test.h"
+
+/* SANITIZE=1 builds allow more (sandbox/policy.c): LeakSanitizer's openat, ASan's
+ * rt_sigaction. */
+#ifdef __SANITIZE_ADDRESS__
+#define SANITIZED true
+#else
+#define SANITIZED false
+#endif
 
 #define SKIP_STATUS 77 /* the child could not install a filter at all */
 
@@ -92,14 +101,24 @@ static void vcpu_opens_a_file(void)
 	open("/dev/null", O_RDONLY);
 }
 
-TEST(sandbox_vcpu_cannot_open_files)
+static void vcpu_opens_a_socket(void)
+{
+	install_alone(SANDBOX_VCPU, "vCPU 2");
+	socket(AF_INET, SOCK_STREAM, 0);
+}
+
+TEST(sandbox_vcpu_cannot_open_files_or_sockets)
 {
 	struct child c;
 
-	ASSERT_EQ(run_child(vcpu_opens_a_file, &c), 0);
-	if (skipped(&c, "sandbox_vcpu_cannot_open_files"))
+	ASSERT_EQ(run_child(vcpu_opens_a_socket, &c), 0);
+	if (skipped(&c, "sandbox_vcpu_cannot_open_files_or_sockets"))
 		return;
-	expect_violation(&c, "vCPU 3 made the system call openat", "status 4");
+	expect_violation(&c, "vCPU 2 made the system call socket", "status 4");
+	if (!SANITIZED) {
+		ASSERT_EQ(run_child(vcpu_opens_a_file, &c), 0);
+		expect_violation(&c, "vCPU 3 made the system call openat", "status 4");
+	}
 }
 
 static void vcpu_execs(void)
@@ -173,11 +192,13 @@ TEST(sandbox_vcpu_runs)
 		return;
 	ASSERT_TRUE(WIFEXITED(c.status));
 	ASSERT_EQ(WEXITSTATUS(c.status), 0);
-	ASSERT_EQ(c.err[0], '\0');
+	ASSERT_TRUE(!strstr(c.err, "sandbox violation") || !fprintf(stderr, "%s", c.err));
 	ASSERT_EQ(run_child(vcpu_signals, &c), 0);
 	expect_violation(&c, "vCPU 0", "the system call kill ");
-	ASSERT_EQ(run_child(vcpu_sets_a_handler, &c), 0);
-	expect_violation(&c, "vCPU 1", "the system call rt_sigaction ");
+	if (!SANITIZED) {
+		ASSERT_EQ(run_child(vcpu_sets_a_handler, &c), 0);
+		expect_violation(&c, "vCPU 1", "the system call rt_sigaction ");
+	}
 }
 
 static void main_runs_a_vcpu(void)
