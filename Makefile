@@ -45,7 +45,7 @@ CFLAGS  := -std=gnu17 -Wall -Wextra -Werror -O2 -g -D_GNU_SOURCE -Isrc $(CAPSTON
 LDFLAGS := $(SANFLAGS)
 # libfdt only for aarch64 (the device tree); Debian's libfdt-dev cannot be installed for two
 # architectures at once, so the x86_64 build must not need it.
-LDLIBS  := -lcapstone -lz -lpthread $(if $(filter aarch64,$(ARCH)),-lfdt)
+LDLIBS  := -lcapstone -lz -lseccomp -lpthread $(if $(filter aarch64,$(ARCH)),-lfdt)
 
 SRCS_core := src/log.c src/config.c src/options.c src/guest_mem.c src/bus.c src/console.c src/vm.c src/vm_state.c \
 	src/vcpu.c src/loader/file.c src/loader/elf.c \
@@ -63,7 +63,10 @@ SRCS_x86_64 := src/loader/bzimage.c src/arch/x86_64/boot.c src/arch/x86_64/cpu.c
 SRCS_aarch64 := src/arch/aarch64/boot.c src/arch/aarch64/platform.c src/arch/aarch64/regs.c \
 	src/arch/aarch64/fdt.c src/arch/aarch64/mmu.c \
 	src/arch/aarch64/builtin_guest.c src/arch/aarch64/cli.c
-LIB_SRCS := $(SRCS_core) $(SRCS_$(BACKEND)) $(SRCS_$(ARCH))
+SRCS_sandbox := src/sandbox/sandbox.c src/sandbox/seccomp.c src/sandbox/policy.c \
+	src/sandbox/policy_$(ARCH).c src/sandbox/violation.c src/sandbox/privileges.c \
+	src/sandbox/caps.c src/sandbox/user.c
+LIB_SRCS := $(SRCS_core) $(SRCS_sandbox) $(SRCS_$(BACKEND)) $(SRCS_$(ARCH))
 LIB_OBJS := $(LIB_SRCS:%.c=$(OUT)/obj/%.o)
 
 # Unit tests of one architecture's code are named in UNIT_ONLY_<arch>; the rest run on both.

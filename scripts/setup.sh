@@ -13,7 +13,7 @@ PACKAGES=(
 	build-essential pkg-config python3
 	# libraries smolvm links (libfdt only for aarch64 builds: it cannot be installed for two
 	# architectures at once)
-	"libcapstone-dev:$native" "zlib1g-dev:$native"
+	"libcapstone-dev:$native" "zlib1g-dev:$native" "libseccomp-dev:$native"
 	util-linux time                       # unshare/setpriv for tests, /usr/bin/time for bench
 	qemu-system-x86 busybox-static cpio   # nested harness and the QEMU side of benchmarks
 	hyperfine clang-format e2fsprogs acpica-tools # e2fsprogs: harness disk checks; iasl: ACPI test
@@ -27,7 +27,7 @@ else
 	# qemu-user-static lists the arm64 busybox's applets for the harness initramfs.
 	FOREIGN=(arm64)
 	PACKAGES+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
-		libcapstone-dev:arm64 libfdt-dev:arm64 zlib1g-dev:arm64)
+		libcapstone-dev:arm64 libfdt-dev:arm64 zlib1g-dev:arm64 libseccomp-dev:arm64)
 fi
 
 missing=()

@@ -41,6 +41,8 @@ struct vm_config {
 	bool trace;		   /* one line per exit on stderr */
 	bool timings;		   /* boot timeline on stderr at exit */
 	bool stats;		   /* exit statistics on stderr at exit */
+	bool sandbox_off;	   /* --sandbox=off: no seccomp filters (debugging) */
+	const char *user;	   /* --user NAME|UID[:GID]: who to run as after setup */
 };
 
 #define CONFIG_DEFAULT_MEM (256ull << 20)

@@ -24,6 +24,8 @@ enum long_only_option {
 	OPT_VIRTIO_CONSOLE,
 	OPT_DTB,
 	OPT_DUMP_DTB,
+	OPT_SANDBOX,
+	OPT_USER,
 };
 
 void options_usage(FILE *out)
@@ -57,6 +59,13 @@ void options_usage(FILE *out)
 		"      --trace            print one line per VM exit on stderr\n"
 		"      --timings          print the boot timeline on stderr at exit\n"
 		"      --stats            print exit statistics on stderr at exit\n"
+		"      --sandbox on|off   seccomp filters once setup is done (default on); a\n"
+		"                         forbidden system call ends smolvm with status 4 and\n"
+		"                         its name on stderr; off is for debugging\n"
+		"      --user NAME|UID[:GID]  who to run as once the tap, disks and /dev/kvm\n"
+		"                         are open (as root; default: sudo's caller from\n"
+		"                         SUDO_UID/SUDO_GID, else stay root); capabilities\n"
+		"                         are dropped and no_new_privs is set either way\n"
 		"  -h, --help             show this help\n"
 		"  -V, --version          show the version\n"
 		"\n"
@@ -69,6 +78,7 @@ void options_usage(FILE *out)
 		"      is on stderr\n"
 		"  2   bad option or unusable file (kernel, initrd, device tree, disk image)\n"
 		"  3   host problem (no /dev/kvm, no permission, out of memory)\n"
+		"  4   smolvm made a system call its sandbox forbids (named on stderr)\n"
 		"  128+N  stopped by signal N (SIGTERM, SIGINT, SIGHUP); Ctrl-A x gives 0\n"
 		"%s",
 		a->kernel_formats, a->console_name, a->builtin_ends, a->console_name,
@@ -119,6 +129,8 @@ int options_parse(int argc, char **argv, struct vm_config *cfg)
 		{"trace", no_argument, NULL, OPT_TRACE},
 		{"timings", no_argument, NULL, OPT_TIMINGS},
 		{"stats", no_argument, NULL, OPT_STATS},
+		{"sandbox", required_argument, NULL, OPT_SANDBOX},
+		{"user", required_argument, NULL, OPT_USER},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -211,6 +223,16 @@ int options_parse(int argc, char **argv, struct vm_config *cfg)
 			break;
 		case OPT_STATS:
 			cfg->stats = true;
+			break;
+		case OPT_SANDBOX:
+			if (strcmp(optarg, "on") && strcmp(optarg, "off")) {
+				pr_err("invalid --sandbox mode '%s': use on or off", optarg);
+				return -EINVAL;
+			}
+			cfg->sandbox_off = !strcmp(optarg, "off");
+			break;
+		case OPT_USER:
+			cfg->user = optarg;
 			break;
 		case 'h':
 			return OPTIONS_HELP;

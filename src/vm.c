@@ -91,6 +91,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	int err;
 
 	vm->cfg = cfg;
+	sandbox_init(&vm->sandbox, !cfg->sandbox_off);
 	vm->be_ops = &kvm_backend_ops;
 	vm->kick_vcpus = kick_all;
 	bus_init(&vm->pio, "port");
@@ -163,8 +164,19 @@ static enum vm_stop_reason check_guest_panic(struct vm *vm, enum vm_stop_reason 
 
 static void *vcpu_thread(void *arg)
 {
-	vcpu_run_loop(arg);
+	struct vcpu *vcpu = arg;
+
+	if (sandbox_enter_vcpu(&vcpu->vm->sandbox, vcpu->id))
+		vm_request_stop(vcpu->vm, VM_STOP_HOST_ERROR, 0);
+	else
+		vcpu_run_loop(vcpu);
 	return NULL;
+}
+
+/* For a sandbox violation: async-signal-safe (tcsetattr). */
+static void restore_tty(void *console)
+{
+	console_restore_tty(console);
 }
 
 enum vm_stop_reason vm_run(struct vm *vm)
@@ -189,6 +201,9 @@ enum vm_stop_reason vm_run(struct vm *vm)
 		}
 		atomic_store(&vm->threads_started, ++started);
 	}
+	/* Setup is done: every file is open and every thread started. */
+	if (sandbox_lock_down(&vm->sandbox, started, restore_tty, vm->console))
+		vm_request_stop(vm, VM_STOP_HOST_ERROR, 0);
 	/* A stop requested while threads were still starting may have missed the later ones. */
 	if (vm_stop_requested(vm))
 		kick_all(vm);
@@ -220,4 +235,6 @@ void vm_destroy(struct vm *vm)
 	bus_destroy(&vm->mmio);
 	free(vm->boot);
 	vm->boot = NULL;
+	if (vm->cfg)
+		sandbox_destroy(&vm->sandbox);
 }

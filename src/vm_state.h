@@ -13,6 +13,7 @@
 #include "config.h"
 #include "devmgr.h"
 #include "guest_mem.h"
+#include "sandbox/sandbox.h"
 #include "stop.h"
 #include "util/compiler.h"
 
@@ -46,6 +47,7 @@ struct vm {
 	bool arch_pmu;		  /* set by the backend: arm64 vCPUs have a PMUv3 */
 	bool input_error;	  /* vm_create failed because of the user's kernel/initrd/options */
 	_Atomic unsigned threads_started; /* vCPU threads that may be kicked */
+	struct sandbox sandbox;		  /* the seccomp filters, installed by vm_run */
 	/* Set by vm.c: makes every started vCPU but the caller's own notice a stop. */
 	void (*kick_vcpus)(struct vm *vm);
 };

@@ -45,6 +45,7 @@ integration_cases() {
 	cases_devices
 	cases_disk_lock_guests
 	cases_guests
+	cases_sandbox
 	"cases_$ARCH"
 }
 
@@ -566,4 +567,118 @@ cases_disk_lock_guests() {
 	expect_status "$HELLO_STATUS"; expect_out "$HELLO_OUT"; done_test
 	kill -TERM "$first" 2>/dev/null
 	wait "$first" 2>/dev/null
+}
+
+# --- least privilege: the seccomp filters and dropping root -----------------------------------
+# sb_start NAME SMOLVM [ARGS...]: starts smolvm on the stdin guest in the background, its stdin
+# a FIFO held open, and waits until the guest has printed: a vCPU runs only once the
+# filters are in place. sb_stop then types the guest's input and waits for the exit status.
+sb_start() {
+	CUR=$1
+	shift
+	CUR_FAIL=0
+	CUR_WHY=
+	! i__harness || t_begin "$CUR"
+	rm -f "$WORK/sb.in"
+	mkfifo "$WORK/sb.in"
+	: >"$WORK/out" # before the background start, which truncates it too, but later
+	"$@" "$STDIN_GUEST" <"$WORK/sb.in" >"$WORK/out" 2>"$WORK/err" &
+	SB_PID=$!
+	exec 9>"$WORK/sb.in"
+	sb_i=0
+	while [ ! -s "$WORK/out" ] && [ $sb_i -lt 60 ] && kill -0 "$SB_PID" 2>/dev/null; do
+		sleep 1
+		sb_i=$((sb_i + 1))
+	done
+	[ -s "$WORK/out" ] || fail_check "the guest printed nothing within 60 s"
+}
+sb_stop() {
+	printf 'hello smolvm\nq' >&9
+	exec 9>&-
+	(sleep 60; kill "$SB_PID" 2>/dev/null) &
+	sb_watchdog=$!
+	wait "$SB_PID"
+	STATUS=$?
+	kill "$sb_watchdog" 2>/dev/null
+	expect_status "$STDIN_STATUS"; expect_out "$STDIN_OUT"
+}
+# sb_field FIELD [TID]: FIELD's values in /proc/PID/status (of thread TID), space-separated.
+sb_field() {
+	awk -v f="$1:" '$1 == f { $1 = ""; sub(/^ /, ""); print }' \
+		"/proc/$SB_PID/task/${2:-$SB_PID}/status" 2>/dev/null
+}
+sb_expect() { # sb_expect FIELD VALUE: in the main thread
+	sb_v=$(sb_field "$1")
+	[ "$sb_v" = "$2" ] || fail_check "/proc/PID/status $1 is '$sb_v', expected '$2'"
+}
+sb_expect_all() { # sb_expect_all FIELD VALUE: in every thread (capabilities are per-thread)
+	for sb_t in $(ls "/proc/$SB_PID/task"); do
+		sb_v=$(sb_field "$1" "$sb_t")
+		[ "$sb_v" = "$2" ] || fail_check "thread $sb_t: $1 is '$sb_v', expected '$2'"
+	done
+}
+sb_no_capabilities() {
+	for f in CapInh CapPrm CapEff CapBnd CapAmb; do
+		sb_expect_all "$f" 0000000000000000
+	done
+	sb_expect NoNewPrivs 1
+}
+cases_sandbox() {
+	# Seccomp 2 = filter mode, in every thread; the main thread stacks its own filter on
+	# the process-wide one (Seccomp_filters, Linux 5.9+).
+	sb_start sandbox-on-by-default "$SMOLVM"
+	sb_expect Seccomp 2
+	sb_expect_all Seccomp 2
+	sb_f=$(sb_field Seccomp_filters)
+	[ -z "$sb_f" ] || [ "$sb_f" = 2 ] || fail_check "main thread: Seccomp_filters $sb_f, expected 2"
+	sb_stop; done_test
+
+	sb_start sandbox-off "$SMOLVM" --sandbox=off
+	sb_expect_all Seccomp 0
+	sb_stop; done_test
+
+	run sandbox-bad-mode -- "$SMOLVM" --sandbox=maybe
+	expect_status 2; expect_err "invalid --sandbox mode 'maybe': use on or off"; done_test
+
+	run user-unknown -- "$SMOLVM" --user no-such-user-smolvm "$HELLO"
+	expect_status 2; expect_err "unknown user 'no-such-user-smolvm'|cannot read /etc/passwd"; done_test
+
+	if [ "$(id -u)" != 0 ]; then
+		skip_test drop-root "needs root"
+		return 0
+	fi
+	# sudo's caller, with a tap opened as root first: no root, no capabilities, no groups.
+	sb_tap=
+	[ ! -c /dev/net/tun ] || sb_tap="--net tap=smolvmsb0"
+	# shellcheck disable=SC2086 # $sb_tap is two words or none
+	sb_start drop-root-to-sudo-caller env SUDO_UID=65534 SUDO_GID=65534 "$SMOLVM" $sb_tap
+	sb_expect Uid "65534 65534 65534 65534"
+	sb_expect Gid "65534 65534 65534 65534"
+	sb_expect Groups ""
+	sb_no_capabilities
+	sb_stop; done_test
+
+	sb_nobody=$(id -u nobody 2>/dev/null)
+	if [ -n "$sb_nobody" ]; then
+		sb_start drop-root-to-user "$SMOLVM" --user nobody
+		sb_expect Uid "$sb_nobody $sb_nobody $sb_nobody $sb_nobody"
+		sb_no_capabilities
+		sb_stop; done_test
+	else
+		skip_test drop-root-to-user "no user 'nobody' here"
+	fi
+
+	# Plain root (no sudo, no --user) stays uid 0 but without any capability.
+	sb_start root-keeps-uid-without-capabilities env -u SUDO_UID -u SUDO_GID "$SMOLVM"
+	sb_expect Uid "0 0 0 0"
+	sb_no_capabilities
+	sb_stop; done_test
+
+	if setpriv_can --reuid; then
+		cp "$SMOLVM" "$WORK/smolvm-user" && chmod 755 "$WORK" "$WORK/smolvm-user"
+		run user-switch-needs-root -- setpriv --reuid=nobody --regid=nogroup --clear-groups "$WORK/smolvm-user" --user root "$HELLO"
+		expect_status 2; expect_err 'switching users needs root'; done_test
+	else
+		skip_test user-switch-needs-root "needs setpriv"
+	fi
 }
