@@ -409,16 +409,38 @@ static inline bool fv_idle(struct fvm *f)
 	return true;
 }
 
+/* What the device has done so far: completions on every queue, frames it took. */
+static inline unsigned fv_progress(struct fvm *f)
+{
+	unsigned sum = 0;
+	int pending = 0;
+
+	for (unsigned q = 0; q < f->nr_queues; q++)
+		if (f->q[q].size)
+			sum += fv_used_idx(f, q);
+	if (f->kind == FV_NET && ioctl(f->net_dev, FIONREAD, &pending) == 0)
+		sum += (unsigned)pending;
+	return sum;
+}
+
 /* Gives the device's worker thread up to @max_us to become idle (blk and net work on their
- * own threads; rng and console on the notifying thread, so they are idle at once). */
+ * own threads; rng and console on the notifying thread, so they are idle at once), or
+ * less when it makes no progress for 1 ms (a receive queue without buffers, a request
+ * the device is holding). */
 static inline void fv_wait(struct fvm *f, unsigned max_us)
 {
-	uint64_t end = fv_now_us() + max_us;
+	uint64_t now = fv_now_us(), end = now + max_us, last_change = now;
+	unsigned last = fv_progress(f), p;
 
-	while (!fv_idle(f) && fv_now_us() < end) {
+	while (!fv_idle(f) && (now = fv_now_us()) < end && now - last_change < 1000) {
 		struct timespec ts = {0, 50000};
 
 		nanosleep(&ts, NULL);
+		p = fv_progress(f);
+		if (p != last) {
+			last = p;
+			last_change = fv_now_us();
+		}
 	}
 }
 
