@@ -186,13 +186,18 @@ bench: all
 	bench/run.sh
 
 format:
-	clang-format -i $$(git ls-files 'src/*.[ch]' 'tests/unit/*.[ch]' 'bench/*.c')
+	clang-format -i $$(git ls-files 'src/*.[ch]' 'tests/unit/*.[ch]' 'tests/fuzz/*.[ch]' 'bench/*.c')
 
 check-format:
-	clang-format --dry-run --Werror $$(git ls-files 'src/*.[ch]' 'tests/unit/*.[ch]' 'bench/*.c')
+	clang-format --dry-run --Werror $$(git ls-files 'src/*.[ch]' 'tests/unit/*.[ch]' 'tests/fuzz/*.[ch]' 'bench/*.c')
 
 deps:
 	scripts/setup.sh
+
+# libFuzzer targets (make fuzz, fuzz-smoke, fuzz-coverage): the host's build only.
+ifeq ($(ARCH),$(HOST_ARCH))
+include tests/fuzz/fuzz.mk
+endif
 
 clean:
 	rm -rf build

@@ -18,6 +18,10 @@ PACKAGES=(
 	qemu-system-x86 busybox-static cpio   # nested harness and the QEMU side of benchmarks
 	hyperfine clang-format e2fsprogs acpica-tools # e2fsprogs: harness disk checks; iasl: ACPI test
 	qemu-system-arm device-tree-compiler  # aarch64 nested harness; dtc checks --dump-dtb output
+	# make fuzz: clang with libFuzzer/ASan/UBSan runtimes, llvm-profdata/llvm-cov for
+	# fuzz-coverage, and the host's libfdt runtime for the --dtb target (headers come with
+	# libfdt-dev, :arm64 on an x86_64 host)
+	clang libclang-rt-14-dev llvm "libfdt1:$native"
 )
 FOREIGN=()
 if [ "$native" = arm64 ]; then
