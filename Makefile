@@ -174,6 +174,7 @@ test: all
 	$(MAKE) test-unit
 	$(MAKE) test-integration
 	$(MAKE) test-san
+	$(MAKE) test-fuzz
 	$(MAKE) test-harness
 	@echo "all test suites passed"
 

@@ -37,9 +37,13 @@ static const int runtime_calls[] = {
 	SCMP_SYS(brk),
 	SCMP_SYS(sysinfo), /* glibc's qsort asks for the RAM size (capstone sorts) */
 	SCMP_SYS(write),   /* stderr, the console's stdout, eventfds */
+	SCMP_SYS(poll),	   /* the console waits (bounded) for a full stdout to drain */
+	SCMP_SYS(ppoll),
 };
 /* The fatal-signal handler (main.c) resets these to SIG_DFL and raises them again. */
 static const int fatal_signals[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE};
+/* main.c puts the stop signals back to SIG_DFL once the VM has stopped. */
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
 
 /* vCPU threads, on top of the runtime: device models run there on MMIO/port exits. */
 static const int vcpu_calls[] = {
@@ -144,6 +148,15 @@ static int add_vcpu(scmp_filter_ctx ctx)
 	return err ? err : add_ioctls(ctx, vcpu_ioctls, ARRAY_SIZE(vcpu_ioctls));
 }
 
+static int add_main(scmp_filter_ctx ctx)
+{
+	int err = add_calls(ctx, main_calls, ARRAY_SIZE(main_calls));
+
+	for (unsigned i = 0; i < ARRAY_SIZE(stop_signals) && !err; i++)
+		err = add(ctx, SCMP_SYS(rt_sigaction), 1, &SCMP_A0(SCMP_CMP_EQ, stop_signals[i]));
+	return err;
+}
+
 /* The main and vCPU threads stack their own filter on the process-wide one: adding a
  * filter can only take calls away. */
 static int add_stacking(scmp_filter_ctx ctx)
@@ -171,10 +184,10 @@ int policy_add(scmp_filter_ctx ctx, enum sandbox_role role)
 		if (!err)
 			err = add_vcpu(ctx);
 		if (!err)
-			err = add_calls(ctx, main_calls, ARRAY_SIZE(main_calls));
+			err = add_main(ctx);
 		return err ? err : add_calls(ctx, io_calls, ARRAY_SIZE(io_calls));
 	case SANDBOX_MAIN:
-		return add_calls(ctx, main_calls, ARRAY_SIZE(main_calls));
+		return add_main(ctx);
 	case SANDBOX_VCPU:
 		return add_vcpu(ctx);
 	}

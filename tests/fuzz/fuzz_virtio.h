@@ -226,7 +226,10 @@ static inline void fv_destroy(struct fvm *f)
 {
 	struct vm *vm = f->vm;
 
+	/* vm_destroy()'s order: device threads stop before the console goes. */
+	devmgr_stop(&vm->devices);
 	console_destroy(vm->console);
+	vm->console = NULL;
 	devmgr_destroy(&vm->devices);
 	bus_destroy(&vm->pio);
 	bus_destroy(&vm->mmio);

@@ -36,6 +36,8 @@ run_one() {
 
 	mkdir -p "$corpus" "$crashes" "$FUZZ_DIR/logs"
 	[ -d "tests/fuzz/corpus/$t" ] && cp -n "tests/fuzz/corpus/$t"/* "$corpus"/ 2>/dev/null
+	# Inputs that once crashed or misled smolvm: replayed first by every run (regressions).
+	[ -d "tests/fuzz/$t/crashes-found" ] && cp -n "tests/fuzz/$t/crashes-found"/* "$corpus"/ 2>/dev/null
 	[ -f "$dict" ] && args+=("-dict=$dict")
 	"$bin" -max_total_time="$seconds" -runs="$runs" -timeout="$timeout" \
 		-print_final_stats=1 -artifact_prefix="$crashes/" "${args[@]}" \

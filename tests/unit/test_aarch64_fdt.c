@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <libfdt.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "arch/aarch64/fdt.h"
@@ -746,5 +747,89 @@ TEST(aarch64_fdt_patch_chosen_errors)
 	msg = log_capture_end(&c);
 	ASSERT_STR_CONTAINS(msg, "device tree");
 	free(msg);
+	free(buf);
+}
+
+/* Versions 16 and older: libfdt checks them less (fuzzing found a NULL dereference in
+ * fdt_check_full() below 16 and an unchecked property name at 16): refused by version. */
+TEST(aarch64_fdt_validate_old_versions)
+{
+	uint8_t blob[256];
+	int err;
+	char *msg;
+	void *d;
+
+	ASSERT_EQ(fdt_create_empty_tree(blob, sizeof(blob)), 0);
+	ASSERT_EQ(fdt_pack(blob), 0);
+	for (uint32_t v = 1; v <= 17; v++) {
+		fdt_set_version(blob, v);
+		fdt_set_last_comp_version(blob, v < 16 ? v : 16);
+		d = validate_copy(blob, fdt_totalsize(blob), &err, &msg);
+		if (v == 17) {
+			ASSERT_EQ(err, 0);
+		} else {
+			ASSERT_EQ(err, -EINVAL);
+			ASSERT_STR_CONTAINS(msg, "'my.dtb' is version");
+			ASSERT_STR_CONTAINS(msg, "version 17");
+		}
+		free(msg);
+		free(d);
+	}
+}
+
+static unsigned count_props(const void *fdt, const char *path, const char *name)
+{
+	int node = fdt_path_offset(fdt, path), prop;
+	unsigned n = 0;
+
+	fdt_for_each_property_offset(prop, fdt, node)
+	{
+		const char *pname;
+		int len;
+
+		if (fdt_getprop_by_offset(fdt, prop, &pname, &len) && !strcmp(pname, name))
+			n++;
+	}
+	return n;
+}
+
+/* A /chosen that names a property twice (libfdt lets it through, dtc does not): smolvm
+ * replaces every copy, so the kernel cannot pick up a stale second initrd or bootargs. */
+TEST(aarch64_fdt_patch_chosen_duplicates)
+{
+	uint8_t blob[512], *buf = malloc(BUF_SIZE);
+	int err;
+	char *msg;
+	void *d;
+
+	ASSERT_EQ(fdt_create(blob, sizeof(blob)), 0);
+	ASSERT_EQ(fdt_finish_reservemap(blob), 0);
+	ASSERT_EQ(fdt_begin_node(blob, ""), 0);
+	ASSERT_EQ(fdt_begin_node(blob, "chosen"), 0);
+	for (unsigned i = 0; i < 2; i++) {
+		ASSERT_EQ(fdt_property_string(blob, "bootargs", "stale"), 0);
+		ASSERT_EQ(fdt_property_u64(blob, "linux,initrd-start", 0x1000 + i), 0);
+		ASSERT_EQ(fdt_property_u64(blob, "linux,initrd-end", 0x2000 + i), 0);
+	}
+	ASSERT_EQ(fdt_end_node(blob), 0);
+	ASSERT_EQ(fdt_end_node(blob), 0);
+	ASSERT_EQ(fdt_finish(blob), 0);
+	d = validate_copy(blob, fdt_totalsize(blob), &err, &msg);
+	ASSERT_EQ(err, 0);
+	free(msg);
+	free(d);
+
+	ASSERT_EQ(aarch64_fdt_patch_chosen(blob, buf, BUF_SIZE, BOOTARGS, INITRD_LO, INITRD_HI), 0);
+	ASSERT_EQ(count_props(buf, "/chosen", "bootargs"), 1);
+	ASSERT_EQ(count_props(buf, "/chosen", "linux,initrd-start"), 1);
+	ASSERT_EQ(count_props(buf, "/chosen", "linux,initrd-end"), 1);
+	EXPECT_STR(buf, "/chosen", "bootargs", BOOTARGS);
+	EXPECT_CELLS(buf, "/chosen", "linux,initrd-start", 0, LO(INITRD_LO));
+	EXPECT_CELLS(buf, "/chosen", "linux,initrd-end", 0, LO(INITRD_HI));
+	/* No initrd: none of the blob's copies survive; no bootargs: the blob's stay. */
+	ASSERT_EQ(aarch64_fdt_patch_chosen(blob, buf, BUF_SIZE, NULL, 0, 0), 0);
+	ASSERT_EQ(count_props(buf, "/chosen", "linux,initrd-start"), 0);
+	ASSERT_EQ(count_props(buf, "/chosen", "linux,initrd-end"), 0);
+	ASSERT_EQ(count_props(buf, "/chosen", "bootargs"), 2);
 	free(buf);
 }

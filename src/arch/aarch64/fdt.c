@@ -358,6 +358,14 @@ int aarch64_fdt_validate(const void *blob, size_t size, const char *name)
 		       name, total);
 		return -EINVAL;
 	}
+	/* dtc writes version 17. libfdt checks older layouts less (a name past the strings
+	 * block passes at 16) and its fdt_check_full() dereferences NULL below 16. */
+	if (fdt_version(blob) < 17) {
+		pr_err("device tree '%s' is version %u; smolvm takes version 17 blobs (what dtc "
+		       "writes)",
+		       name, fdt_version(blob));
+		return -EINVAL;
+	}
 	err = fdt_check_header(blob);
 	if (!err)
 		err = fdt_check_full(blob, total);
@@ -368,6 +376,17 @@ int aarch64_fdt_validate(const void *blob, size_t size, const char *name)
 	return 0;
 }
 
+/* Every copy of property @name of @node: fdt_check_full() lets a node carry one name twice
+ * (dtc does not), and setting only the first would leave the kernel a stale second. */
+static int delprop_all(void *fdt, int node, const char *name)
+{
+	int err;
+
+	while (!(err = fdt_delprop(fdt, node, name)))
+		;
+	return err == -FDT_ERR_NOTFOUND ? 0 : err;
+}
+
 static int set_chosen(void *fdt, const char *bootargs, uint64_t initrd_start, uint64_t initrd_end)
 {
 	int node = fdt_path_offset(fdt, "/chosen");
@@ -376,19 +395,16 @@ static int set_chosen(void *fdt, const char *bootargs, uint64_t initrd_start, ui
 		node = fdt_add_subnode(fdt, 0, "chosen");
 	if (node < 0)
 		return node;
-	if (bootargs && bootargs[0])
+	if (bootargs && bootargs[0]) {
+		TRY(delprop_all(fdt, node, "bootargs"));
 		TRY(fdt_setprop_string(fdt, node, "bootargs", bootargs));
+	}
+	/* An initrd the blob names but smolvm did not load would be garbage to the kernel. */
+	TRY(delprop_all(fdt, node, "linux,initrd-start"));
+	TRY(delprop_all(fdt, node, "linux,initrd-end"));
 	if (initrd_start || initrd_end) {
 		TRY(fdt_setprop_u64(fdt, node, "linux,initrd-start", initrd_start));
 		TRY(fdt_setprop_u64(fdt, node, "linux,initrd-end", initrd_end));
-		return 0;
-	}
-	/* An initrd the blob names but smolvm did not load would be garbage to the kernel. */
-	for (unsigned i = 0; i < 2; i++) {
-		int err = fdt_delprop(fdt, node, i ? "linux,initrd-end" : "linux,initrd-start");
-
-		if (err && err != -FDT_ERR_NOTFOUND)
-			return err;
 	}
 	return 0;
 }
