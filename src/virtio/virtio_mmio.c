@@ -8,38 +8,10 @@
 #include <string.h>
 
 #include "log.h"
+#include "virtio/virtio_mmio_regs.h"
 
-#define VIRTIO_MMIO_MAGIC   0x74726976u /* "virt" */
 #define VIRTIO_MMIO_VERSION 2
 #define VIRTIO_VENDOR_ID    0x4c4f4d53u /* "SMOL" */
-
-/* Register offsets (virtio 1.x, 4.2.2). */
-enum virtio_mmio_reg {
-	REG_MAGIC = 0x000,
-	REG_VERSION = 0x004,
-	REG_DEVICE_ID = 0x008,
-	REG_VENDOR_ID = 0x00c,
-	REG_DEVICE_FEATURES = 0x010,
-	REG_DEVICE_FEATURES_SEL = 0x014,
-	REG_DRIVER_FEATURES = 0x020,
-	REG_DRIVER_FEATURES_SEL = 0x024,
-	REG_QUEUE_SEL = 0x030,
-	REG_QUEUE_NUM_MAX = 0x034,
-	REG_QUEUE_NUM = 0x038,
-	REG_QUEUE_READY = 0x044,
-	REG_QUEUE_NOTIFY = 0x050,
-	REG_INTERRUPT_STATUS = 0x060,
-	REG_INTERRUPT_ACK = 0x064,
-	REG_STATUS = 0x070,
-	REG_QUEUE_DESC_LOW = 0x080,
-	REG_QUEUE_DESC_HIGH = 0x084,
-	REG_QUEUE_DRIVER_LOW = 0x090,
-	REG_QUEUE_DRIVER_HIGH = 0x094,
-	REG_QUEUE_DEVICE_LOW = 0x0a0,
-	REG_QUEUE_DEVICE_HIGH = 0x0a4,
-	REG_CONFIG_GENERATION = 0x0fc,
-	REG_CONFIG = 0x100,
-};
 
 struct virtio_mmio {
 	pthread_mutex_t lock;
@@ -198,27 +170,27 @@ static uint32_t read_reg(struct virtio_mmio *t, uint64_t offset)
 	struct virtq *q = selected_queue(t);
 
 	switch (offset) {
-	case REG_MAGIC:
-		return VIRTIO_MMIO_MAGIC;
-	case REG_VERSION:
+	case VREG_MAGIC:
+		return VIRTIO_MMIO_MAGIC_VALUE;
+	case VREG_VERSION:
 		return VIRTIO_MMIO_VERSION;
-	case REG_DEVICE_ID:
+	case VREG_DEVICE_ID:
 		return t->ops->device_id;
-	case REG_VENDOR_ID:
+	case VREG_VENDOR_ID:
 		return VIRTIO_VENDOR_ID;
-	case REG_DEVICE_FEATURES:
+	case VREG_DEVICE_FEATURES:
 		return t->device_features_sel < 2
 			       ? (uint32_t)(t->device_features >> (32 * t->device_features_sel))
 			       : 0;
-	case REG_QUEUE_NUM_MAX:
+	case VREG_QUEUE_NUM_MAX:
 		return q ? t->ops->queue_max : 0;
-	case REG_QUEUE_READY:
+	case VREG_QUEUE_READY:
 		return q ? q->ready : 0;
-	case REG_INTERRUPT_STATUS:
+	case VREG_INTERRUPT_STATUS:
 		return t->interrupt_status;
-	case REG_STATUS:
+	case VREG_STATUS:
 		return t->status;
-	case REG_CONFIG_GENERATION:
+	case VREG_CONFIG_GENERATION:
 		return t->config_generation;
 	default:
 		pr_guest_err("%s: read of write-only or unknown register 0x%llx", t->ops->name,
@@ -262,15 +234,15 @@ static void set_addr_half(uint64_t *addr, uint32_t v, bool high)
 static void write_queue_reg(struct virtio_mmio *t, struct virtq *q, uint64_t offset, uint32_t v)
 {
 	/* The queue layout may only change while the queue is not live. */
-	if (q->ready && offset != REG_QUEUE_READY) {
+	if (q->ready && offset != VREG_QUEUE_READY) {
 		pr_guest_err("%s: queue %u reconfigured while ready", t->ops->name, t->queue_sel);
 		return;
 	}
 	switch (offset) {
-	case REG_QUEUE_NUM:
+	case VREG_QUEUE_NUM:
 		q->size = (uint16_t)(v <= t->ops->queue_max ? v : 0);
 		break;
-	case REG_QUEUE_READY:
+	case VREG_QUEUE_READY:
 		if (!v) {
 			/* 4.2.2.2: the driver reads QueueReady back to know the device is done
 			 * with the queue. */
@@ -287,17 +259,17 @@ static void write_queue_reg(struct virtio_mmio *t, struct virtq *q, uint64_t off
 		if (virtq_activate(q))
 			virtio_mmio_needs_reset(t, "queue rings outside guest RAM or misaligned");
 		break;
-	case REG_QUEUE_DESC_LOW:
-	case REG_QUEUE_DESC_HIGH:
-		set_addr_half(&q->desc_gpa, v, offset == REG_QUEUE_DESC_HIGH);
+	case VREG_QUEUE_DESC_LOW:
+	case VREG_QUEUE_DESC_HIGH:
+		set_addr_half(&q->desc_gpa, v, offset == VREG_QUEUE_DESC_HIGH);
 		break;
-	case REG_QUEUE_DRIVER_LOW:
-	case REG_QUEUE_DRIVER_HIGH:
-		set_addr_half(&q->avail_gpa, v, offset == REG_QUEUE_DRIVER_HIGH);
+	case VREG_QUEUE_DRIVER_LOW:
+	case VREG_QUEUE_DRIVER_HIGH:
+		set_addr_half(&q->avail_gpa, v, offset == VREG_QUEUE_DRIVER_HIGH);
 		break;
-	case REG_QUEUE_DEVICE_LOW:
-	case REG_QUEUE_DEVICE_HIGH:
-		set_addr_half(&q->used_gpa, v, offset == REG_QUEUE_DEVICE_HIGH);
+	case VREG_QUEUE_DEVICE_LOW:
+	case VREG_QUEUE_DEVICE_HIGH:
+		set_addr_half(&q->used_gpa, v, offset == VREG_QUEUE_DEVICE_HIGH);
 		break;
 	}
 }
@@ -307,42 +279,42 @@ static void write_reg(struct virtio_mmio *t, uint64_t offset, uint32_t v)
 	struct virtq *q = selected_queue(t);
 
 	switch (offset) {
-	case REG_DEVICE_FEATURES_SEL:
+	case VREG_DEVICE_FEATURES_SEL:
 		t->device_features_sel = v;
 		break;
-	case REG_DRIVER_FEATURES:
+	case VREG_DRIVER_FEATURES:
 		if (t->driver_features_sel < 2 && !(t->status & VIRTIO_STATUS_FEATURES_OK))
 			set_addr_half(&t->driver_features, v, t->driver_features_sel == 1);
 		break;
-	case REG_DRIVER_FEATURES_SEL:
+	case VREG_DRIVER_FEATURES_SEL:
 		t->driver_features_sel = v;
 		break;
-	case REG_QUEUE_SEL:
+	case VREG_QUEUE_SEL:
 		t->queue_sel = v;
 		break;
-	case REG_QUEUE_NUM:
-	case REG_QUEUE_READY:
-	case REG_QUEUE_DESC_LOW:
-	case REG_QUEUE_DESC_HIGH:
-	case REG_QUEUE_DRIVER_LOW:
-	case REG_QUEUE_DRIVER_HIGH:
-	case REG_QUEUE_DEVICE_LOW:
-	case REG_QUEUE_DEVICE_HIGH:
+	case VREG_QUEUE_NUM:
+	case VREG_QUEUE_READY:
+	case VREG_QUEUE_DESC_LOW:
+	case VREG_QUEUE_DESC_HIGH:
+	case VREG_QUEUE_DRIVER_LOW:
+	case VREG_QUEUE_DRIVER_HIGH:
+	case VREG_QUEUE_DEVICE_LOW:
+	case VREG_QUEUE_DEVICE_HIGH:
 		if (q)
 			write_queue_reg(t, q, offset, v);
 		else
 			pr_guest_err("%s: queue register written with QueueSel %u out of range",
 				     t->ops->name, t->queue_sel);
 		break;
-	case REG_QUEUE_NOTIFY:
+	case VREG_QUEUE_NOTIFY:
 		if (v < t->ops->num_queues && virtio_mmio_queue(t, v))
 			t->ops->queue_notify(t->dev, v);
 		break;
-	case REG_INTERRUPT_ACK:
+	case VREG_INTERRUPT_ACK:
 		t->interrupt_status &= ~v;
 		update_irq(t);
 		break;
-	case REG_STATUS:
+	case VREG_STATUS:
 		write_status(t, v);
 		break;
 	default:
@@ -358,8 +330,8 @@ static uint64_t virtio_mmio_read(void *opaque, uint64_t offset, unsigned size)
 	uint64_t v = 0;
 
 	pthread_mutex_lock(&t->lock);
-	if (offset >= REG_CONFIG) {
-		uint64_t off = offset - REG_CONFIG;
+	if (offset >= VREG_CONFIG) {
+		uint64_t off = offset - VREG_CONFIG;
 
 		if (off + size <= t->ops->config_size && t->ops->read_config)
 			t->ops->read_config(t->dev, (uint32_t)off, &v, size);
@@ -378,8 +350,8 @@ static void virtio_mmio_write(void *opaque, uint64_t offset, uint64_t value, uns
 	struct virtio_mmio *t = opaque;
 
 	pthread_mutex_lock(&t->lock);
-	if (offset >= REG_CONFIG) {
-		uint64_t off = offset - REG_CONFIG;
+	if (offset >= VREG_CONFIG) {
+		uint64_t off = offset - VREG_CONFIG;
 
 		if (off + size <= t->ops->config_size && t->ops->write_config) {
 			t->ops->write_config(t->dev, (uint32_t)off, &value, size);

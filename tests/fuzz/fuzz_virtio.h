@@ -28,34 +28,9 @@
 #include "virtio/net_backend.h"
 #include "virtio/virtio_dev.h"
 #include "virtio/virtio_mmio.h"
+#include "virtio/virtio_mmio_regs.h"
 #include "virtio/virtqueue.h"
 #include "vm_state.h"
-
-/* virtio-mmio registers (virtio 1.x, 4.2.2). */
-#define VREG_MAGIC		 0x000
-#define VREG_VERSION		 0x004
-#define VREG_DEVICE_ID		 0x008
-#define VREG_VENDOR_ID		 0x00c
-#define VREG_DEVICE_FEATURES	 0x010
-#define VREG_DEVICE_FEATURES_SEL 0x014
-#define VREG_DRIVER_FEATURES	 0x020
-#define VREG_DRIVER_FEATURES_SEL 0x024
-#define VREG_QUEUE_SEL		 0x030
-#define VREG_QUEUE_NUM_MAX	 0x034
-#define VREG_QUEUE_NUM		 0x038
-#define VREG_QUEUE_READY	 0x044
-#define VREG_QUEUE_NOTIFY	 0x050
-#define VREG_INTERRUPT_STATUS	 0x060
-#define VREG_INTERRUPT_ACK	 0x064
-#define VREG_STATUS		 0x070
-#define VREG_QUEUE_DESC_LOW	 0x080
-#define VREG_QUEUE_DESC_HIGH	 0x084
-#define VREG_QUEUE_DRIVER_LOW	 0x090
-#define VREG_QUEUE_DRIVER_HIGH	 0x094
-#define VREG_QUEUE_DEVICE_LOW	 0x0a0
-#define VREG_QUEUE_DEVICE_HIGH	 0x0a4
-#define VREG_CONFIG_GENERATION	 0x0fc
-#define VREG_CONFIG		 0x100
 
 /* Guest RAM: ring layouts in slots of 16 KiB from 16 KiB (descriptors, then avail at
  * +4 KiB, used at +8 KiB: room for 256 entries), data buffers from 128 KiB. */

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/* virtio_mmio_regs.h: the virtio-mmio register file's offsets (virtio 1.x, 4.2.2), shared by
+ * the transport and the drivers the tests and fuzz targets play. */
+#pragma once
+
+#define VIRTIO_MMIO_MAGIC_VALUE 0x74726976u /* "virt" */
+
+enum virtio_mmio_reg {
+	VREG_MAGIC = 0x000,
+	VREG_VERSION = 0x004,
+	VREG_DEVICE_ID = 0x008,
+	VREG_VENDOR_ID = 0x00c,
+	VREG_DEVICE_FEATURES = 0x010,
+	VREG_DEVICE_FEATURES_SEL = 0x014,
+	VREG_DRIVER_FEATURES = 0x020,
+	VREG_DRIVER_FEATURES_SEL = 0x024,
+	VREG_QUEUE_SEL = 0x030,
+	VREG_QUEUE_NUM_MAX = 0x034,
+	VREG_QUEUE_NUM = 0x038,
+	VREG_QUEUE_READY = 0x044,
+	VREG_QUEUE_NOTIFY = 0x050,
+	VREG_INTERRUPT_STATUS = 0x060,
+	VREG_INTERRUPT_ACK = 0x064,
+	VREG_STATUS = 0x070,
+	VREG_QUEUE_DESC_LOW = 0x080,
+	VREG_QUEUE_DESC_HIGH = 0x084,
+	VREG_QUEUE_DRIVER_LOW = 0x090,
+	VREG_QUEUE_DRIVER_HIGH = 0x094,
+	VREG_QUEUE_DEVICE_LOW = 0x0a0,
+	VREG_QUEUE_DEVICE_HIGH = 0x0a4,
+	VREG_CONFIG_GENERATION = 0x0fc,
+	VREG_CONFIG = 0x100,
+};
