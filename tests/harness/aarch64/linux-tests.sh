@@ -30,48 +30,7 @@ boot() {
 	run "$b_name" "$b_input" -k "$b_kernel" -i "$INITRD" "$@"
 }
 
-# fail NAME WHY: shows the guest's last output and smolvm's stderr, then reports the failure.
-fail() {
-	echo "----- $1: last 40 lines of guest output"
-	tail -n 40 "/tmp/$1.out"
-	echo "----- $1: smolvm stderr"
-	tail -n 20 "/tmp/$1.err"
-	t_fail "$1" "$2"
-}
-
-# value NAME KEY: the text after "KEY:" on the last guest output line with it.
-value() {
-	sed -n "s/.*$2://p" "/tmp/$1.out" | tail -n 1
-}
-
-# mark NAME KEY: the text after "KEY:" on the last guest output line that starts with it
-# (after shell prompts: with typed-ahead input and echo off, "/ # " precedes the output).
-# Strict: a line with a byte missing, or split by anything, does not count.
-mark() {
-	sed -n "s/^\([^ ]* # \)*$2://p" "/tmp/$1.out" | tail -n 1
-}
-
-# burst_check NAME N NEXT: prints what is wrong with the guest's "echo MARK-BURST; seq 1 N"
-# output in /tmp/NAME.out (every line whole, in order) and the line after it, which must
-# start with NEXT; prints nothing if all is right.
-burst_check() {
-	awk -v n="$2" -v next_key="$3" '
-		{ sub(/^([^ ]* # )+/, "") }
-		!started && $0 == "MARK-BURST" { started = 1; want = 1; next }
-		!started { next }
-		want <= n { if ($0 != want) { bad = "line " want " of the burst is \"" $0 "\""; exit }
-			want++; next }
-		{ if (index($0, next_key) != 1) bad = "the line after the burst is \"" $0 "\""
-			done = 1; exit }
-		END { if (!started) print "no burst in the output"; else if (bad != "") print bad
-			else if (!done) print "the output ends inside the burst, at line " want }
-	' "/tmp/$1.out"
-}
-
-# irq_total "LINE": sums the per-CPU counts of a /proc/interrupts line.
-irq_total() {
-	echo "$1" | awk '{ s = 0; for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i; else break; print s }'
-}
+# fail, value, mark, burst_check, irq_total: in lib.sh (both architectures' Linux tests).
 
 # ---- Linux guests -----------------------------------------------------------------------
 # Input typed ahead of the guest: when Linux's PL011 driver starts the port
